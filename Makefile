@@ -1,0 +1,49 @@
+# The two set-up commands in README.md are `make start` and `make test`; .ci/run calls `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: start test install install-test assets browser corpus bench eval clean
+
+## Install everything, ingest the sample corpus and serve the web UI on http://127.0.0.1:8000
+start: install assets
+	$(BIN)/kunskapsbank ingest corpus/documents
+	$(BIN)/kunskapsbank serve --host $(HOST) --port $(PORT)
+
+## Install test dependencies (Chromium included) and run the whole test suite
+test: install-test assets browser
+	$(BIN)/python -m pytest -q
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+
+assets:
+	npm ci --no-audit --no-fund --loglevel=error
+
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+corpus: install
+	$(BIN)/python corpus/build_documents.py
+
+bench: install
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python bench/bench_search.py
+
+eval: install
+	$(BIN)/python bench/eval_search.py
+	$(BIN)/python bench/eval_linking.py
+	$(BIN)/python bench/eval_entities.py
+
+clean:
+	rm -rf $(VENV) node_modules data

@@ -1,0 +1,47 @@
+"""Where things live and the limits that protect the service; all overridable from the environment."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = Path(os.environ.get("KUNSKAPSBANK_CORPUS", REPO_ROOT / "corpus"))
+GOALS_DIR = CORPUS_DIR / "goals"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = int(os.environ.get("KUNSKAPSBANK_MAX_FILE_MB", "50")) * 1024 * 1024
+    max_pdf_pages: int = int(os.environ.get("KUNSKAPSBANK_MAX_PDF_PAGES", "2000"))
+    max_unzipped_bytes: int = 200 * 1024 * 1024  # .docx is a zip: bound what it may expand to
+    max_seconds_per_file: float = float(os.environ.get("KUNSKAPSBANK_MAX_SECONDS", "120"))
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """Layout of the data directory: catalogue, search index and kept originals."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, cli_value: str | os.PathLike | None = None) -> "DataDir":
+        value = cli_value or os.environ.get("KUNSKAPSBANK_DATA") or "data"
+        return cls(Path(value).resolve())
+
+    @property
+    def catalogue(self) -> Path:
+        return self.root / "catalogue.sqlite3"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def originals(self) -> Path:
+        return self.root / "originals"
+
+    def ensure(self) -> "DataDir":
+        for path in (self.root, self.index, self.originals):
+            path.mkdir(parents=True, exist_ok=True)
+        return self

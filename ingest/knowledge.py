@@ -1,0 +1,60 @@
+"""Entities and goal links for a document's passages, in the shape the catalogue stores."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.config import GOALS_DIR
+from ingest.model import Passage
+
+MIN_LINK_SCORE = 0.25  # weaker inferred links are noise on goal pages; explicit ones are always kept
+MAX_LINKS_PER_PASSAGE = 6
+
+
+@dataclass
+class Knowledge:
+    frameworks: object
+    linker: object
+
+    @classmethod
+    def load(cls) -> "Knowledge":
+        from ingest.goals import load_frameworks
+        from ingest.linking import GoalLinker
+
+        frameworks = load_frameworks(GOALS_DIR)
+        return cls(frameworks=frameworks, linker=GoalLinker(frameworks))
+
+    def analyse(self, passages: list[Passage]) -> tuple[list[dict], list[dict], list[dict]]:
+        from ingest.entities import extract_entities
+
+        entities: dict[str, dict] = {}
+        mentions: list[dict] = []
+        links: list[dict] = []
+        for passage in passages:
+            for mention in extract_entities(passage.text):
+                if mention.type == "timespan":
+                    continue  # time spans are shown in context, not as entities of their own
+                entities.setdefault(
+                    mention.entity_key, {"id": mention.entity_key, "type": mention.type, "name": mention.name}
+                )
+                mentions.append(
+                    {
+                        "entity_id": mention.entity_key,
+                        "passage_id": passage.id,
+                        "surface": mention.surface,
+                        "start": mention.start,
+                        "end": mention.end,
+                    }
+                )
+            found = self.linker.link(passage.text, passage.heading_path)
+            kept = [l for l in found if l.kind == "explicit" or l.score >= MIN_LINK_SCORE]
+            for link in kept[:MAX_LINKS_PER_PASSAGE]:
+                links.append(
+                    {
+                        "passage_id": passage.id,
+                        "goal_id": link.goal_id,
+                        "score": round(float(min(1.0, max(0.0, link.score))), 4),
+                        "kind": link.kind,
+                        "evidence": list(link.evidence),
+                    }
+                )
+        return list(entities.values()), mentions, links

@@ -1,0 +1,239 @@
+"""Ingest files: convert, split, extract entities, link goals, write the catalogue, index.
+
+One bad file never stops a batch: every file ends as ingested, unchanged or failed with a
+Swedish reason, and every attempt is written to the catalogue's ingest log.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from ingest import metadata
+from ingest.catalogue import Catalogue, DocumentRecord, now_iso
+from ingest.config import DataDir, Limits
+from ingest.model import ConversionError
+from ingest.splitter import split
+
+SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
+
+
+@dataclass
+class IngestReport:
+    ingested: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # {"path", "reason"}
+    passages: int = 0
+    warnings: list[dict] = field(default_factory=list)  # {"path", "warning"}
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_json(self) -> dict:
+        return {
+            "ingested": self.ingested,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "passages": self.passages,
+            "warnings": self.warnings,
+        }
+
+
+def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
+    """Yield (file, problem) for every file under the given paths; problem is a Swedish reason or None.
+
+    Sidecar metadata files and hidden files are not documents. Everything else is yielded,
+    including unsupported types, so that they are reported rather than silently skipped.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            yield path, "Sökvägen finns inte."
+            continue
+        if path.is_file():
+            yield path, None
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith(".") or name.lower().endswith(SIDECAR_SUFFIXES):
+                    continue
+                yield Path(root) / name, None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9åäö]+", "-", name.lower()).strip("-")
+
+
+class Ingester:
+    """Ingests files into one data directory. Not thread-safe: one ingest at a time per data dir."""
+
+    def __init__(self, data: DataDir, limits: Limits = Limits(), *, index=None, knowledge=None):
+        self.data = data.ensure()
+        self.limits = limits
+        self.catalogue = Catalogue(data.catalogue)
+        self._index = index
+        self._knowledge = knowledge
+
+    @property
+    def index(self):
+        if self._index is None:
+            from search import SearchIndex
+
+            self._index = SearchIndex(self.data.index)
+        return self._index
+
+    @property
+    def knowledge(self):
+        if self._knowledge is None:
+            from ingest.knowledge import Knowledge
+
+            self._knowledge = Knowledge.load()
+        return self._knowledge
+
+    # -- public ------------------------------------------------------------------------------
+    def ingest_paths(self, paths: Iterable[str | os.PathLike], *, visibility: str | None = None,
+                     progress: Callable[[Path], None] | None = None) -> IngestReport:
+        report = IngestReport()
+        for path, problem in iter_files(paths):
+            if progress:
+                progress(path)
+            if problem:
+                report.failed.append({"path": str(path), "reason": problem})
+                self.catalogue.log(str(path), path.name, "failed", reason=problem)
+                continue
+            self.ingest_file(path, report, visibility=visibility)
+        return report
+
+    def ingest_file(self, path: Path, report: IngestReport, *, source_path: str | None = None,
+                    display_name: str | None = None, visibility: str | None = None,
+                    extra_meta: dict | None = None) -> str | None:
+        """Ingest one file; returns the document id, or None when it failed (recorded in report)."""
+        source = source_path or str(path.resolve())
+        name = display_name or path.name
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            return self._fail(report, path, source, name, None, _os_reason(exc))
+        existing = self.catalogue.document_by_source(source)
+        if existing and existing.sha256 == sha and (visibility is None or visibility == existing.visibility):
+            report.unchanged.append(str(path))
+            self.catalogue.log(source, name, "unchanged", sha256=sha, document_id=existing.id)
+            if existing.indexed_sha256 != existing.sha256:
+                self.index_document(existing.id)
+            return existing.id
+        try:
+            from ingest.converters import convert_isolated
+
+            converted = convert_isolated(path, self.limits)
+        except ConversionError as exc:
+            return self._fail(report, path, source, name, sha, str(exc))
+        except OSError as exc:
+            return self._fail(report, path, source, name, sha, _os_reason(exc))
+        if not any(b.text.strip() for b in converted.blocks):
+            return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
+
+        meta = metadata.resolve(path, converted, extra_meta)
+        doc_id = existing.id if existing else self._new_document_id(name, source)
+        sections, passages = split(doc_id, converted.blocks, meta["title"])
+        if not passages:
+            return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
+        warnings = list(converted.warnings)
+        try:
+            entities, mentions, links = self.knowledge.analyse(passages)
+        except Exception as exc:  # entity/goal analysis must never cost us the document itself
+            entities, mentions, links = [], [], []
+            warnings.append(f"Entiteter och målkopplingar kunde inte tas fram: {exc}")
+        original = self._keep_original(path, sha, converted.format)
+        record = DocumentRecord(
+            id=doc_id,
+            source_path=source,
+            file_name=name,
+            sha256=sha,
+            format=converted.format,
+            size_bytes=path.stat().st_size,
+            title=meta["title"],
+            organisation=meta["organisation"],
+            year=meta["year"],
+            doc_type=meta["doc_type"],
+            visibility=visibility or meta["visibility"],
+            pages=converted.pages,
+            original_path=original,
+            warnings=warnings,
+            ingested_at=now_iso(),
+        )
+        self.catalogue.replace_document(
+            record,
+            sections=[s.__dict__ for s in sections],
+            passages=[p.__dict__ for p in passages],
+            mentions=mentions,
+            entities=entities,
+            links=links,
+        )
+        self.catalogue.log(source, name, "ingested", sha256=sha, document_id=doc_id)
+        self.index_document(doc_id)
+        report.ingested.append(str(path))
+        report.passages += len(passages)
+        report.warnings.extend({"path": str(path), "warning": w} for w in warnings)
+        return doc_id
+
+    def index_document(self, document_id: str) -> None:
+        from ingest.indexing import index_document
+
+        index_document(self.catalogue, self.index, document_id)
+
+    def delete_document(self, document_id: str) -> bool:
+        doc = self.catalogue.document(document_id)
+        if doc is None:
+            return False
+        self.catalogue.mark_indexed(document_id, None)
+        self.index.delete_document(document_id)
+        self.catalogue.delete_document(document_id)
+        self.catalogue.log(doc.source_path, doc.file_name, "deleted", sha256=doc.sha256, document_id=document_id)
+        return True
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _fail(self, report: IngestReport, path: Path, source: str, name: str, sha: str | None,
+              reason: str) -> None:
+        report.failed.append({"path": str(path), "reason": reason})
+        self.catalogue.log(source, name, "failed", sha256=sha, reason=reason)
+        return None
+
+    def _new_document_id(self, name: str, source: str) -> str:
+        """Ids come from the file name, so a fresh ingest of the same corpus gives the same ids."""
+        for key in (name.lower(), source):
+            doc_id = "d" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+            if not self.catalogue.document_id_taken(doc_id):
+                return doc_id
+        raise RuntimeError("document id collision")  # two sources hashing alike: not expected
+
+    def _keep_original(self, path: Path, sha: str, fmt: str) -> str:
+        relative = f"originals/{sha[:2]}/{sha}.{fmt}"
+        target = self.data.root / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)  # never a half-written original under its final name
+        return relative
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "Filen kan inte läsas: behörighet saknas."
+    if isinstance(exc, FileNotFoundError):
+        return "Filen finns inte längre."
+    return f"Filen kunde inte läsas: {exc.strerror or exc}"

@@ -1,0 +1,1 @@
+"""The web UI and JSON API (FastAPI, Jinja2, htmx), in Swedish."""
