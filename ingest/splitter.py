@@ -101,6 +101,6 @@ def split(document_id: str, blocks: list[Block], title: str = "") -> tuple[list[
             if _words(" ".join(b.text for b in buffer)) >= TARGET_WORDS:
                 flush()
     flush()
-    if not sections[0].heading and not any(p.section_ord == 0 for p in passages):
-        sections.pop(0)  # no text before the first heading
+    if not any(p.section_ord == 0 for p in passages):
+        sections.pop(0)  # no text before the first heading: the preamble section would be empty
     return sections, passages
