@@ -1,0 +1,238 @@
+"""PDF via pypdf: page-stamped paragraphs and headings, with extraction damage repaired.
+
+Headings come from font size (a line set clearly larger than the body text) and, where sizes say
+nothing, from numbering such as "2.2 Målområde: …" or "#17 Öka …". Running headers and footers,
+bare page numbers, dot leaders and text from broken font encodings are left out.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from pathlib import Path
+from statistics import median
+
+from ingest.config import Limits
+from ingest.converters.cleanup import join_hyphenated, looks_like_garbage, normalise, strip_dot_leader
+from ingest.model import Block, ConvertedDocument, ConversionError
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_PAGE_NUMBER = re.compile(r"^(sida|s\.|page)?\s*\d{1,4}(\s*(\(|av|/)\s*\d{1,4}\)?)?$", re.I)
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(\.\d{1,2}){0,3}\.?)\s+[A-ZÅÄÖ]\S")
+_GOAL_HEADING = re.compile(r"^#\d{1,2}\.?\s+[A-ZÅÄÖ]")
+_BULLET = re.compile(r"^\s*([•●▪■◦‣\-–*]|\d{1,2}[.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?:;]\"?”?\)?$")
+_JUNK_TITLE = re.compile(r"^(microsoft word|föreskriftens namn|untitled|namnlös|dokument\d*$)", re.I)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text).lower()
+
+
+def _page_lines_with_sizes(page) -> tuple[str, dict[str, float]]:
+    """Extracted text plus the largest font size seen for each line's text (keyed loosely)."""
+    fragments: list[tuple[float, float, str]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text and text.strip():
+            scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]) or 1.0
+            y = tm[5] * cm[3] + cm[5]
+            fragments.append((round(y, 0), float(font_size or 0) * scale, text))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    sizes: dict[str, float] = {}
+    lines: dict[float, list[tuple[float, str]]] = {}
+    for y, size, fragment in fragments:
+        lines.setdefault(y, []).append((size, fragment))
+        for piece in fragment.split("\n"):
+            if _key(piece):
+                sizes[_key(piece)] = max(size, sizes.get(_key(piece), 0))
+    for parts in lines.values():
+        joined = _key("".join(f for _, f in parts))
+        if joined:
+            sizes[joined] = max(max(s for s, _ in parts), sizes.get(joined, 0))
+    return text, sizes
+
+
+def _repeated_lines(pages: list[list[str]]) -> set[str]:
+    """Lines at the top or bottom of many pages: running headers and footers."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        edge = [l for l in lines if l.strip()]
+        keys = {re.sub(r"\d+", "#", _key(l)) for l in edge[:3] + edge[-3:]}
+        counts.update(k for k in keys if k)
+    threshold = max(3, len(pages) // 2)
+    return {k for k, n in counts.items() if n >= threshold}
+
+
+def _is_heading_text(line: str) -> bool:
+    return 2 < len(line) <= 150 and not _SENTENCE_END.search(line) and any(c.isalpha() for c in line)
+
+
+def convert(path: Path, limits: Limits) -> ConvertedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise ConversionError("PDF-filen är lösenordsskyddad och kan inte läsas.")
+            except ConversionError:
+                raise
+            except Exception:
+                raise ConversionError("PDF-filen är lösenordsskyddad och kan inte läsas.") from None
+        page_count = len(reader.pages)
+    except ConversionError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+        raise ConversionError(f"PDF-filen är skadad eller ofullständig: {exc}"[:300]) from None
+    if page_count == 0:
+        raise ConversionError("PDF-filen är skadad eller ofullständig: den har inga sidor.")
+    if page_count > limits.max_pdf_pages:
+        raise ConversionError(
+            f"PDF-filen har {page_count} sidor, fler än tillåtna {limits.max_pdf_pages}, och lästes inte."
+        )
+
+    raw_pages: list[list[str]] = []
+    size_maps: list[dict[str, float]] = []
+    empty_pages: list[int] = []
+    failed_pages: list[int] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            text, sizes = _page_lines_with_sizes(page)
+        except Exception:  # one broken page must not cost the rest of the document
+            text, sizes = "", {}
+            failed_pages.append(number)
+        if len(text.strip()) < 20:
+            empty_pages.append(number)
+        raw_pages.append(join_hyphenated(text).split("\n"))
+        size_maps.append(sizes)
+
+    if len(empty_pages) + len(failed_pages) >= page_count:
+        if failed_pages:
+            raise ConversionError("PDF-filen är skadad eller ofullständig: ingen sida gick att läsa.")
+        raise ConversionError("PDF-filen saknar textlager, behöver OCR.")
+
+    repeated = _repeated_lines(raw_pages)
+    garbage = 0
+    lines: list[tuple[int, str, float]] = []  # (page, text, font size or 0)
+    for number, (page_lines, sizes) in enumerate(zip(raw_pages, size_maps), start=1):
+        for raw in page_lines:
+            if looks_like_garbage(raw):
+                garbage += 1
+                continue
+            line = strip_dot_leader(normalise(raw))
+            if not line or _PAGE_NUMBER.match(line):
+                continue
+            if re.sub(r"\d+", "#", _key(line)) in repeated:
+                continue
+            lines.append((number, line, sizes.get(_key(line), 0.0)))
+
+    blocks = _blocks_from_lines(lines)
+    warnings = []
+    if empty_pages and len(empty_pages) < page_count:
+        warnings.append(f"{_describe_pages(empty_pages)} saknar textlager (bilder eller skannat, behöver OCR).")
+    if failed_pages:
+        warnings.append(f"{_describe_pages(failed_pages)} kunde inte läsas (skadat innehåll).")
+    if garbage:
+        warnings.append(f"{garbage} rader med oläslig text (trasig teckenkodning) utelämnades.")
+    metadata = {}
+    try:
+        info = reader.metadata or {}
+        metadata = {k: str(v) for k, v in {"title": info.get("/Title"), "author": info.get("/Author"),
+                                           "created": info.get("/CreationDate")}.items() if v}
+    except Exception:
+        pass
+    title = next((b.text for b in blocks if b.kind == "heading" and b.page == blocks[0].page), None) if blocks else None
+    meta_title = metadata.get("title", "")
+    if meta_title and not _JUNK_TITLE.match(meta_title) and len(meta_title) > 3:
+        title = title or normalise(meta_title)
+    return ConvertedDocument(format="pdf", blocks=blocks, title=title, pages=page_count,
+                             metadata=metadata, warnings=warnings)
+
+
+def _describe_pages(pages: list[int]) -> str:
+    ranges, start, prev = [], pages[0], pages[0]
+    for p in pages[1:] + [None]:
+        if p is not None and p == prev + 1:
+            prev = p
+            continue
+        ranges.append(f"{start}–{prev}" if prev != start else str(start))
+        if p is not None:
+            start = prev = p
+    label = "Sidan" if len(pages) == 1 else "Sidorna"
+    return f"{label} {', '.join(ranges)}"
+
+
+def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
+    if not lines:
+        return []
+    sized = [(len(t), s) for _, t, s in lines if s > 0]
+    body_size = Counter()
+    for length, size in sized:
+        body_size[round(size, 1)] += length
+    body = body_size.most_common(1)[0][0] if body_size else 0.0
+    heading_sizes = sorted({round(s, 1) for _, t, s in lines if body and s >= body * 1.12 and _is_heading_text(t)},
+                           reverse=True)
+    size_level = {s: min(i + 1, 6) for i, s in enumerate(heading_sizes)}
+    lengths = [len(t) for _, t, _ in lines]
+    typical = median(lengths) if lengths else 60
+    one_word_lines = sum(1 for _, t, _ in lines if len(t.split()) == 1) / len(lines)
+
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    paragraph_page = lines[0][0]
+
+    def flush(kind: str = "paragraph") -> None:
+        nonlocal paragraph
+        if paragraph:
+            text = join_hyphenated("\n".join(paragraph)).replace("\n", " ")
+            text = re.sub(r"\s+", " ", text).strip()
+            if text:
+                blocks.append(Block(text, kind, 0, paragraph_page))
+            paragraph = []
+
+    for index, (page, text, size) in enumerate(lines):
+        following = lines[index + 1][1] if index + 1 < len(lines) else ""
+        level = 0
+        if body and round(size, 1) in size_level:
+            level = size_level[round(size, 1)]
+        elif (size == 0 or not body or size >= body * 1.05) and len(text.split()) <= 14:
+            # no usable size difference: fall back to numbering ("2.2 Målområde: …", "#17 Öka …")
+            if _GOAL_HEADING.match(text):
+                level = 3
+            elif _NUMBERED_HEADING.match(text) and _is_heading_text(text) and (size == 0 or not body):
+                level = text.split()[0].rstrip(".").count(".") + 1
+        if level and (not paragraph or _SENTENCE_END.search(paragraph[-1]) or size > body):
+            flush()
+            # a heading set over two lines at the same size continues on the next line
+            if blocks and blocks[-1].kind == "heading" and blocks[-1].page == page and blocks[-1].level == level \
+                    and not _NUMBERED_HEADING.match(text) and not _GOAL_HEADING.match(text) and size > 0:
+                blocks[-1].text = f"{blocks[-1].text} {text}"
+            else:
+                blocks.append(Block(text, "heading", level, page))
+            paragraph_page = page
+            continue
+        if _BULLET.match(text):
+            flush()
+            paragraph_page = page
+            paragraph.append(text)
+            continue
+        if not paragraph:
+            paragraph_page = page
+        paragraph.append(text)
+        ends_sentence = _SENTENCE_END.search(text) is not None
+        short = len(text) < 0.65 * typical
+        if one_word_lines > 0.6:  # one word per line: only sentence ends close a paragraph
+            if ends_sentence and len(" ".join(paragraph).split()) > 40:
+                flush()
+        elif ends_sentence and short:
+            flush()
+    flush()
+    return blocks
