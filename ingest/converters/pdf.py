@@ -128,7 +128,10 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
                 garbage += 1
                 continue
             line = strip_dot_leader(normalise(raw))
-            if not line or _PAGE_NUMBER.match(line):
+            if not line:
+                lines.append((number, "", 0.0))  # blank line: a paragraph break where the PDF has one
+                continue
+            if _PAGE_NUMBER.match(line):
                 continue
             if re.sub(r"\d+", "#", _key(line)) in repeated:
                 continue
@@ -173,6 +176,10 @@ def _describe_pages(pages: list[int]) -> str:
 def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
     if not lines:
         return []
+    blank_breaks = sum(1 for _, t, _ in lines if not t) < 0.3 * len(lines)
+    lines = [(p, t, s) for p, t, s in lines if t or blank_breaks]
+    if not any(t for _, t, _ in lines):
+        return []
     sized = [(len(t), s) for _, t, s in lines if s > 0]
     body_size = Counter()
     for length, size in sized:
@@ -181,9 +188,9 @@ def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
     heading_sizes = sorted({round(s, 1) for _, t, s in lines if body and s >= body * 1.12 and _is_heading_text(t)},
                            reverse=True)
     size_level = {s: min(i + 1, 6) for i, s in enumerate(heading_sizes)}
-    lengths = [len(t) for _, t, _ in lines]
+    lengths = [len(t) for _, t, _ in lines if t]
     typical = median(lengths) if lengths else 60
-    one_word_lines = sum(1 for _, t, _ in lines if len(t.split()) == 1) / len(lines)
+    one_word_lines = sum(1 for _, t, _ in lines if len(t.split()) == 1) / max(1, len(lengths))
 
     blocks: list[Block] = []
     paragraph: list[str] = []
@@ -198,8 +205,11 @@ def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
                 blocks.append(Block(text, kind, 0, paragraph_page))
             paragraph = []
 
-    for index, (page, text, size) in enumerate(lines):
-        following = lines[index + 1][1] if index + 1 < len(lines) else ""
+    for page, text, size in lines:
+        if not text:
+            if one_word_lines <= 0.6:
+                flush()
+            continue
         level = 0
         if body and round(size, 1) in size_level:
             level = size_level[round(size, 1)]
@@ -207,8 +217,11 @@ def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
             # no usable size difference: fall back to numbering ("2.2 Målområde: …", "#17 Öka …")
             if _GOAL_HEADING.match(text):
                 level = 3
-            elif _NUMBERED_HEADING.match(text) and _is_heading_text(text) and (size == 0 or not body):
-                level = text.split()[0].rstrip(".").count(".") + 1
+            elif _NUMBERED_HEADING.match(text) and _is_heading_text(text):
+                depth = text.split()[0].rstrip(".").count(".") + 1
+                # "1.2 Informera …" is a heading even at body size; "1. Gör …" may be a list item
+                if depth >= 2 or size == 0 or not body:
+                    level = depth
         if level and (not paragraph or _SENTENCE_END.search(paragraph[-1]) or size > body):
             flush()
             # a heading set over two lines at the same size continues on the next line
