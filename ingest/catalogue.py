@@ -172,8 +172,9 @@ class Catalogue:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        # executescript commits on its own, so it must run outside an explicit transaction.
+        self.db.executescript(SCHEMA)
         with self.transaction() as db:
-            db.executescript(SCHEMA)
             db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),

@@ -6,6 +6,7 @@ Swedish reason, and every attempt is written to the catalogue's ingest log.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -18,6 +19,8 @@ from ingest.catalogue import Catalogue, DocumentRecord, now_iso
 from ingest.config import DataDir, Limits
 from ingest.model import ConversionError
 from ingest.splitter import split
+
+logger = logging.getLogger(__name__)
 
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
 
@@ -91,9 +94,13 @@ class Ingester:
     @property
     def index(self):
         if self._index is None:
+            from ingest.indexing import sync
             from search import SearchIndex
 
             self._index = SearchIndex(self.data.index)
+            # Whatever a crash (or a new analyser) left different between catalogue and index is
+            # repaired before any new write.
+            sync(self.catalogue, self._index)
         return self._index
 
     @property
@@ -155,6 +162,7 @@ class Ingester:
         try:
             entities, mentions, links = self.knowledge.analyse(passages)
         except Exception as exc:  # entity/goal analysis must never cost us the document itself
+            logger.exception("entity/goal analysis failed for %s", path)
             entities, mentions, links = [], [], []
             warnings.append(f"Entiteter och målkopplingar kunde inte tas fram: {exc}")
         original = self._keep_original(path, sha, converted.format)

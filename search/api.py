@@ -63,6 +63,7 @@ class SearchResults:
     message: str | None = None  # Swedish, e.g. why the query was empty or simplified
     offset: int = 0
     limit: int = 10
+    total_documents: int | None = None  # distinct documents among the `total` matching passages
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -1,0 +1,30 @@
+"""Labelled examples for the goal classifier: passages that sit under a heading naming a goal
+("#17 Öka andelen elever …", "2.2 Målområde: Ett välmående Västmanland") are examples of it."""
+from __future__ import annotations
+
+from ingest.explicit_goals import ExplicitMatcher
+from ingest.goals import Frameworks
+from ingest.model import Passage
+
+LABEL_LEVELS = ("delmal", "malomrade", "omrade", "sdg")
+
+
+def heading_label(matcher: ExplicitMatcher, heading_path: list[str]) -> str | None:
+    """The goal the deepest goal-naming heading refers to, if exactly one."""
+    for heading in reversed(heading_path):
+        refs = [r for r in matcher.find(heading, in_heading=True) if r.goal.level in LABEL_LEVELS]
+        if len(refs) == 1:
+            return refs[0].goal.global_id
+        if refs:
+            return None  # a heading naming several goals labels none of them
+    return None
+
+
+def labelled_passages(frameworks: Frameworks, passages: list[Passage]) -> list[dict]:
+    matcher = ExplicitMatcher(frameworks)
+    examples = []
+    for passage in passages:
+        goal_id = heading_label(matcher, passage.heading_path)
+        if goal_id and len(passage.text.split()) >= 8:
+            examples.append({"goal_id": goal_id, "text": passage.text, "heading": passage.heading})
+    return examples

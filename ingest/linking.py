@@ -1,0 +1,208 @@
+"""Link a passage to the goals it works toward, with a score in [0, 1] and the evidence.
+
+Two sources, in order of trust:
+1. explicit references the author wrote ("#17", "Målområde: …", "Prioriterat område 2", a goal's
+   full label) — kind "explicit";
+2. a nearest-centroid classifier over Swedish TF-IDF vectors (stems plus compound parts, the same
+   analysis the search index uses) — kind "inferred". Each goal's centroid is built from its
+   definition in corpus/goals (label, description, phrases, keywords, sub-goals and activities)
+   and from labelled example passages (corpus/goals/examples/), so a passage can link to a goal
+   without sharing the goal title's words.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.explicit_goals import ExplicitMatcher, fold
+from ingest.goals import Frameworks, Goal
+from search.text import analyse_terms
+
+INFERRED_LEVELS = ("malomrade", "delmal", "omrade", "sdg")  # vision links only when written out
+PART_WEIGHT = 0.5  # compound parts count, but less than whole words
+COS_FULL = 0.30  # a cosine this high is as strong as inference gets
+SOFTMAX_SHARPNESS = 18.0
+EXAMPLE_WEIGHT = 1.0
+DEFINITION_WEIGHT = 1.5
+
+
+@dataclass
+class GoalLink:
+    goal_id: str
+    framework: str
+    level: str
+    number: int | None
+    label: str
+    parent_id: str | None
+    parent_label: str | None
+    score: float
+    kind: str  # "explicit" | "inferred" (a person's verdict is stored separately as "confirmed")
+    evidence: list[str] = field(default_factory=list)
+
+
+def _definition_text(frameworks: Frameworks, goal: Goal) -> str:
+    """The words that define a goal, with the finer goals and activities under it."""
+    parts = [goal.label, goal.label, goal.description, " . ".join(goal.phrases), " . ".join(goal.keywords)]
+    for child in frameworks.descendants(goal):
+        if child.level not in INFERRED_LEVELS:
+            parts += [child.label, child.description, " . ".join(child.phrases), " . ".join(child.keywords)]
+    return " . ".join(p for p in parts if p)
+
+
+class _Vectoriser:
+    def __init__(self, documents: list[list[str]]):
+        df = Counter()
+        for terms in documents:
+            df.update(set(terms))
+        self.vocabulary = {term: i for i, term in enumerate(sorted(df))}
+        n = len(documents)
+        self.idf = np.zeros(len(self.vocabulary))
+        for term, i in self.vocabulary.items():
+            self.idf[i] = math.log((1 + n) / (1 + df[term])) + 1.0
+
+    def __call__(self, terms: list[str]) -> np.ndarray:
+        vector = np.zeros(len(self.vocabulary))
+        for term, count in Counter(terms).items():
+            i = self.vocabulary.get(term)
+            if i is not None:
+                weight = PART_WEIGHT if term.startswith("~") else 1.0
+                vector[i] = weight * (1.0 + math.log(count)) * self.idf[i]
+        norm = np.linalg.norm(vector)
+        return vector / norm if norm else vector
+
+
+class GoalLinker:
+    def __init__(self, frameworks: Frameworks, examples: list[dict] | None = None):
+        """`examples` ({"goal_id", "text"}) default to the labelled examples of every framework."""
+        self.frameworks = frameworks
+        self.explicit = ExplicitMatcher(frameworks)
+        if examples is None:
+            examples = [ex for fw in frameworks.frameworks.values() for ex in fw.examples]
+        self.targets = [
+            g for g in frameworks.iter_goals() if g.level in INFERRED_LEVELS and g.wording_known
+        ]
+        definitions = {g.global_id: analyse_terms(_definition_text(frameworks, g)) for g in self.targets}
+        example_terms = [(ex["goal_id"], analyse_terms(ex["text"])) for ex in examples]
+        self.vectorise = _Vectoriser(list(definitions.values()) + [t for _, t in example_terms])
+        by_goal: dict[str, list[tuple[float, np.ndarray]]] = {
+            gid: [(DEFINITION_WEIGHT, self.vectorise(terms))] for gid, terms in definitions.items()
+        }
+        for goal_id, terms in example_terms:
+            goal = frameworks.get(goal_id)
+            # An example labels its goal and every inferred-level goal above it (a delmål's målområde).
+            while goal is not None:
+                if goal.global_id in by_goal:
+                    by_goal[goal.global_id].append((EXAMPLE_WEIGHT, self.vectorise(terms)))
+                goal = frameworks.parent(goal)
+        for goal in self.targets:  # a målområde is also described by its delmål
+            for child in frameworks.descendants(goal):
+                if child.global_id in definitions:
+                    by_goal[goal.global_id].append((0.5, self.vectorise(definitions[child.global_id])))
+        self.centroids = np.zeros((len(self.targets), len(self.vectorise.vocabulary)))
+        for row, goal in enumerate(self.targets):
+            weights = np.array([w for w, _ in by_goal[goal.global_id]])
+            mean = (weights[:, None] * np.array([v for _, v in by_goal[goal.global_id]])).sum(0)
+            norm = np.linalg.norm(mean)
+            self.centroids[row] = mean / norm if norm else mean
+        # Goals compete with others of the same framework and level (delmål with delmål, ...).
+        self._groups: dict[tuple[str, str], list[int]] = {}
+        for row, goal in enumerate(self.targets):
+            self._groups.setdefault((goal.framework, goal.level), []).append(row)
+        self._phrases = {
+            g.global_id: sorted({fold(p) for p in g.phrases if len(fold(p)) > 3}, key=len, reverse=True)
+            for g in self.targets
+        }
+
+    # -- inference ---------------------------------------------------------------------------
+    def inferred_scores(self, text: str) -> dict[str, float]:
+        """Score in [0, 1] for every inferred-level goal: absolute similarity times how clearly the
+        goal stands out among its siblings."""
+        vector = self.vectorise(analyse_terms(text))
+        if not vector.any():
+            return {}
+        cosines = self.centroids @ vector
+        scores: dict[str, float] = {}
+        for rows in self._groups.values():
+            group = cosines[rows]
+            exp = np.exp(SOFTMAX_SHARPNESS * (group - group.max()))
+            share = exp / exp.sum()
+            for row, cos, p in zip(rows, group, share):
+                strength = min(1.0, max(0.0, cos) / COS_FULL)
+                scores[self.targets[row].global_id] = float(strength * (0.35 + 0.65 * p))
+        return scores
+
+    def _shared_words(self, text: str, goal_row: int, limit: int = 5) -> list[str]:
+        surface: dict[str, str] = {}
+        for word in re.findall(r"\w[\w:+-]*", text.lower()):
+            for term in analyse_terms(word, decompound=False):
+                surface.setdefault(term, word)
+        vector = self.vectorise(analyse_terms(text, decompound=False))
+        contribution = vector * self.centroids[goal_row]
+        best = np.argsort(-contribution)[:limit]
+        terms = {i: t for t, i in self.vectorise.vocabulary.items()}
+        return [surface.get(terms[i], terms[i]) for i in best if contribution[i] > 0.002]
+
+    def _phrase_hits(self, folded: str, goal_id: str) -> list[str]:
+        hits = []
+        for phrase in self._phrases.get(goal_id, ()):
+            if phrase in folded and re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", folded):
+                if not any(phrase in h for h in hits):
+                    hits.append(phrase)
+        return hits[:4]
+
+    # -- public ------------------------------------------------------------------------------
+    def link(self, text: str, heading_path: list[str] | tuple[str, ...] = (), top_k: int = 10) -> list[GoalLink]:
+        links: dict[str, GoalLink] = {}
+        headings = [h for h in heading_path if h]
+        for ref in self.explicit.find(text) + [r for h in headings[-2:] for r in self.explicit.find(h, in_heading=True)]:
+            goal = self.frameworks.linkable(ref.goal)  # an activity's words point at its område
+            if goal is not None:
+                where = "rubrik" if ref.in_heading else "text"
+                self._add(links, goal, 1.0, "explicit", [f"{where}: {ref.evidence}"])
+        for goal_id in [gid for gid, link in links.items() if link.kind == "explicit"]:
+            parent = self.frameworks.link_parent(self.frameworks.get(goal_id))
+            if parent is not None and parent.level in INFERRED_LEVELS:
+                self._add(links, parent, 0.9, "explicit", [f"via {self.frameworks.get(goal_id).display_label}"])
+
+        context = " ".join([headings[-1]] if headings else []) + " " + text
+        folded = fold(context)
+        for goal_id, model_score in self.inferred_scores(context).items():
+            if goal_id in links:
+                continue
+            phrases = self._phrase_hits(folded, goal_id)
+            boost = min(0.6, sum(0.3 if " " in p else 0.1 for p in phrases))
+            score = 1.0 - (1.0 - model_score) * (1.0 - boost)
+            if score < 0.05:
+                continue
+            row = next(i for i, g in enumerate(self.targets) if g.global_id == goal_id)
+            evidence = [f"fras: {p}" for p in phrases]
+            words = self._shared_words(context, row) if score >= 0.2 else []
+            if words:
+                evidence.append("ord: " + ", ".join(words))
+            self._add(links, self.frameworks.get(goal_id), score, "inferred", evidence)
+        ranked = sorted(links.values(), key=lambda l: (l.kind != "explicit", -l.score, l.goal_id))
+        return ranked[:top_k]
+
+    def _add(self, links: dict[str, GoalLink], goal: Goal, score: float, kind: str, evidence: list[str]) -> None:
+        existing = links.get(goal.global_id)
+        if existing is not None:
+            if existing.kind == "explicit" or existing.score >= score:
+                existing.evidence.extend(e for e in evidence if e not in existing.evidence)
+                return
+        parent = self.frameworks.link_parent(goal)
+        links[goal.global_id] = GoalLink(
+            goal_id=goal.global_id,
+            framework=goal.framework,
+            level=goal.level,
+            number=goal.number,
+            label=goal.display_label,
+            parent_id=parent.global_id if parent else None,
+            parent_label=parent.label if parent else None,
+            score=round(min(1.0, max(0.0, score)), 4),
+            kind=kind,
+            evidence=evidence,
+        )
