@@ -414,6 +414,20 @@ class Catalogue:
             result.append(item)
         return result
 
+    def goal_link_counts(self, visibility: tuple[str, ...], min_score: float) -> dict[str, dict]:
+        """Passages and documents per goal id (links a person rejected are not counted)."""
+        vis_marks = ",".join("?" * len(visibility))
+        rows = self.db.execute(
+            f"""SELECT l.goal_id, COUNT(*) AS passages, COUNT(DISTINCT l.document_id) AS documents
+                FROM goal_links l JOIN documents d ON d.id = l.document_id
+                LEFT JOIN goal_reviews r ON r.passage_id = l.passage_id AND r.goal_id = l.goal_id
+                WHERE d.visibility IN ({vis_marks}) AND COALESCE(r.verdict, '') != 'rejected'
+                  AND (l.score >= ? OR r.verdict = 'confirmed')
+                GROUP BY l.goal_id""",
+            (*visibility, min_score),
+        ).fetchall()
+        return {r["goal_id"]: {"passages": r["passages"], "documents": r["documents"]} for r in rows}
+
     def review_link(self, passage_id: str, goal_id: str, verdict: str, reviewer: str) -> None:
         with self.transaction() as db:
             db.execute(

@@ -7,6 +7,7 @@ analyser) so that catalogue and index agree again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterator
 
 from ingest.catalogue import Catalogue, DocumentRecord
@@ -15,10 +16,30 @@ from search import IndexDoc
 GOAL_FACET_MIN_SCORE = 0.4  # a passage counts toward a goal facet only when the link is fairly sure
 
 
+@lru_cache(maxsize=1)
+def _frameworks():
+    from ingest.config import GOALS_DIR
+    from ingest.goals import load_frameworks
+
+    return load_frameworks(GOALS_DIR)
+
+
+def with_ancestors(goal_ids: list[str]) -> list[str]:
+    """A passage serving delmål #17 also serves its målområde and the vision: filtering on a målområde
+    must find it."""
+    frameworks = _frameworks()
+    out: list[str] = []
+    for goal_id in goal_ids:
+        goal = frameworks.get(goal_id)
+        chain = [goal_id] + ([a.global_id for a in frameworks.ancestors(goal)] if goal else [])
+        out.extend(g for g in chain if g not in out)
+    return out
+
+
 def index_docs_for(catalogue: Catalogue, doc: DocumentRecord) -> list[IndexDoc]:
     passages = catalogue.passages(doc.id)
     ids = [p.id for p in passages]
-    goals = catalogue.goal_ids_for_passages(ids, GOAL_FACET_MIN_SCORE)
+    goals = {pid: with_ancestors(g) for pid, g in catalogue.goal_ids_for_passages(ids, GOAL_FACET_MIN_SCORE).items()}
     entities = catalogue.entities_for_passages(ids)
     return [
         IndexDoc(

@@ -1,24 +1,95 @@
-"""Who is asking, and what they may see. (Interface stub: accounts arrive with the trust issue.)
+"""Who is asking, and what they may see and do.
 
-Every page and endpoint asks `visibility_for(request)` and passes the answer into the search
-query and catalogue queries, so internal documents are filtered inside the query.
+Every page and endpoint asks `visibility_for(request)` and passes the answer into the search query and
+the catalogue queries, so internal documents are filtered inside the query, never afterwards.
+
+Browsers sign in with a password and get a signed, HttpOnly session cookie; scripts send
+`Authorization: Bearer <token>`. Every form POST carries a CSRF token (double submit: a cookie and a
+form field that must agree); JSON writes from a browser session send it as `X-CSRF-Token`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hmac
+import secrets
 
-from fastapi import Request
+from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SESSION_COOKIE = "kb_session"
+CSRF_COOKIE = "kb_csrf"
+SESSION_SECONDS = 8 * 3600
 
 
-@dataclass
-class User:
-    name: str
-    role: str  # "editor" | "admin"
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.kb.secret_key, salt="kunskapsbank-session")
 
 
-def current_user(request: Request) -> User | None:
-    return None
+def current_user(request: Request):
+    """The signed-in user (ingest.accounts.User) or None. Cached per request."""
+    if hasattr(request.state, "user"):
+        return request.state.user
+    user = None
+    accounts = request.app.state.kb.accounts
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.user_for_token(header[7:].strip())
+        request.state.via_token = user is not None
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            try:
+                data = _serializer(request).loads(cookie, max_age=SESSION_SECONDS)
+                user = accounts.get_user(data.get("u", ""))
+            except BadSignature:
+                user = None
+    request.state.user = user
+    return user
 
 
 def visibility_for(request: Request) -> tuple[str, ...]:
     return ("public", "internal") if current_user(request) else ("public",)
+
+
+def require_editor(request: Request):
+    """401 for anonymous requests, 403 for signed-in users who may not edit."""
+    user = current_user(request)
+    if user is None:
+        raise HTTPException(401, "Du måste logga in för att göra det här.", headers={"WWW-Authenticate": "Bearer"})
+    if not user.can_edit:
+        raise HTTPException(403, "Ditt konto får inte lägga till, ersätta eller ta bort dokument.")
+    return user
+
+
+def require_admin(request: Request):
+    user = require_editor(request)
+    if user.role != "admin":
+        raise HTTPException(403, "Bara administratörer får göra det här.")
+    return user
+
+
+def session_cookie_value(request: Request, username: str) -> str:
+    return _serializer(request).dumps({"u": username})
+
+
+def csrf_token(request: Request) -> str:
+    """The token for this browser (set as a cookie by the middleware when missing)."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse a state-changing request whose token does not match the browser's cookie. Requests
+    authenticated with a bearer token carry no ambient credentials and need no CSRF token."""
+    if getattr(request.state, "via_token", False):
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    submitted = submitted or request.headers.get("x-csrf-token", "")
+    if not cookie or not submitted or not hmac.compare_digest(cookie, submitted):
+        raise HTTPException(403, "Formuläret har gått ut eller kom inte från Kunskapsbanken. Ladda om sidan och försök igen.")
+
+
+def template_context(request: Request) -> dict:
+    return {"user": current_user(request), "csrf": csrf_token(request)}

@@ -1,0 +1,157 @@
+"""The web application: `create_app(data)` wires the page modules, security headers and error pages."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ingest.config import REPO_ROOT, DataDir, Limits
+from webapp import account_pages, document_pages, entity_pages, goal_pages, search_pages
+from webapp.auth import CSRF_COOKIE, SESSION_COOKIE
+from webapp.state import AppState
+from webapp.templating import templates
+from webapp.uploads import UploadQueue
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+HTMX_FILE = REPO_ROOT / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+STATUS_TITLES = {400: "Felaktig begäran", 401: "Inloggning krävs", 403: "Åtkomst nekad", 404: "Sidan finns inte",
+                 405: "Metoden stöds inte", 413: "Filen är för stor", 422: "Ogiltiga parametrar",
+                 429: "För många försök", 500: "Något gick fel"}
+
+
+UPLOAD_PATHS = ("/api/documents", "/ladda-upp")
+
+
+def _early_error(request: Request, status: int, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status)
+    return templates.TemplateResponse(request, "error.html", {"request": request, "title": STATUS_TITLES[status],
+                                                              "message": message}, status_code=status)
+
+
+def create_app(data: DataDir | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Kunskapsbanken",
+        description="Sök i planer, strategier och projektrapporter; mål, projekt och aktörer. "
+                    "Varje HTML-sida har en JSON-tvilling.",
+        version="1.0",
+        docs_url=None,  # Swagger UI loads scripts from a CDN, which our CSP forbids; /openapi.json is served
+        redoc_url=None,
+    )
+    app.state.kb = AppState(data or DataDir.resolve())
+    app.state.kb.uploads = UploadQueue(app.state.kb)
+    for module in (search_pages, document_pages, goal_pages, entity_pages, account_pages):
+        app.include_router(module.router)
+
+    @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
+    def htmx_script():
+        # Installed from npm (package.json); without it the pages still work as plain HTML forms.
+        if not HTMX_FILE.exists():
+            return Response(status_code=404)
+        return FileResponse(HTMX_FILE, media_type="text/javascript")
+
+    # after the vendor route: the mount would otherwise answer /static/vendor/... itself
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["drift"], summary="Hälsa: katalog och index")
+    def healthz(request: Request):
+        from ingest.indexing import find_drift
+
+        kb = request.app.state.kb
+        drift = find_drift(kb.catalogue, kb.index)
+        counts = kb.catalogue.passage_counts()
+        return {"status": "ok", "documents": len(counts), "passages": sum(counts.values()),
+                "index_in_sync": drift.clean}
+
+    @app.middleware("http")
+    async def guard_uploads(request: Request, call_next):
+        """Refuse oversized or anonymous upload bodies before they are read and spooled to disk."""
+        if request.method in ("POST", "PUT") and request.url.path in UPLOAD_PATHS:
+            length = request.headers.get("content-length")
+            limit = Limits().max_file_bytes + 1024 * 1024  # room for the other form fields
+            if length is None or not length.isdigit() or int(length) > limit:
+                return _early_error(request, 413, f"Filen är större än gränsen på {Limits().max_file_bytes // (1024 * 1024)} MB"
+                                    " (eller så saknas Content-Length).")
+            if not request.cookies.get(SESSION_COOKIE) and not request.headers.get("authorization"):
+                return _early_error(request, 401, "Du måste logga in för att ladda upp.")
+        return await call_next(request)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.endswith("/original"):  # the browser's PDF viewer needs its own rules
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        new_csrf = getattr(request.state, "new_csrf", None)
+        if new_csrf and not request.cookies.get(CSRF_COOKIE):
+            response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="strict",
+                                secure=request.url.scheme == "https", max_age=7 * 24 * 3600)
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def wants_json(request: Request) -> bool:
+        path = request.url.path
+        return (path.startswith("/api/") or path in ("/healthz", "/openapi.json")
+                or request.query_params.get("format") == "json"
+                or "application/json" in request.headers.get("accept", "").split(",")[0])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else STATUS_TITLES.get(exc.status_code, "Fel")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "Sidan finns inte. Kontrollera adressen eller sök efter det du letar efter."
+        if exc.status_code == 405 and detail == "Method Not Allowed":
+            detail = "Metoden stöds inte för den här adressen."
+        headers = getattr(exc, "headers", None)
+        if wants_json(request):
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+        return templates.TemplateResponse(
+            request, "error.html",
+            {"request": request, "title": STATUS_TITLES.get(exc.status_code, "Fel"), "message": detail},
+            status_code=exc.status_code, headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in exc.errors()]
+        if wants_json(request):
+            return JSONResponse({"detail": errors}, status_code=422)
+        details = [f"{'.'.join(str(x) for x in e['loc'][1:]) or 'förfrågan'}: ogiltigt värde" for e in errors]
+        return templates.TemplateResponse(
+            request, "error.html",
+            {"request": request, "title": STATUS_TITLES[422], "details": details,
+             "message": "Någon av parametrarna i adressen har ett ogiltigt värde."},
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        message = "Ett oväntat fel inträffade. Försök igen om en stund."
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return templates.TemplateResponse(request, "error.html",
+                                          {"request": request, "title": STATUS_TITLES[500], "message": message},
+                                          status_code=500)
+
+    return app

@@ -1,0 +1,121 @@
+"""Search: the start page, /sok (HTML, an htmx partial, or ?format=json) and /api/search."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from search import Filters, SearchResults
+from webapp.auth import visibility_for
+from webapp.templating import templates
+
+router = APIRouter()
+
+MAX_QUERY_CHARS = 20_000  # longer is not a query; the engine itself reads only the first part
+FACET_NAMES = {"organisation": "Organisation", "doc_type": "Dokumenttyp", "year": "År", "goal": "Mål",
+               "entity": "Projekt och aktörer"}
+FACET_PARAMS = {"organisation": "org", "doc_type": "type", "year": "year", "goal": "goal", "entity": "entity"}
+
+
+class SearchParams:
+    """The parameters of /sok and /api/search (the same names in both, and in saved links)."""
+
+    def __init__(
+        self,
+        q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Sökfråga; \"fras\" och -uteslut")] = "",
+        limit: Annotated[int, Query(ge=1, le=100, description="Träffar per sida")] = 10,
+        offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+        page: Annotated[int | None, Query(ge=1, le=1000, description="Sida (1-baserad); ersätter offset")] = None,
+        org: Annotated[list[str], Query(description="Organisation")] = [],
+        type: Annotated[list[str], Query(description="Dokumenttyp")] = [],
+        year: Annotated[list[int], Query(description="År")] = [],
+        goal: Annotated[list[str], Query(description="Mål-id, t.ex. rus-vastmanland:delmal-17")] = [],
+        entity: Annotated[list[str], Query(description="Entitets-id, t.ex. project:digi-60-plus")] = [],
+        all: Annotated[bool, Query(description="Visa alla stycken, inte ett per dokument")] = False,
+    ):
+        self.q = q
+        self.limit = limit
+        self.offset = (page - 1) * limit if page else offset
+        self.org, self.type, self.year, self.goal, self.entity = org, type, year, goal, entity
+        self.all = all
+
+    def filters(self, visibility: tuple[str, ...]) -> Filters:
+        return Filters(organisation=self.org, doc_type=self.type, year=self.year, goal=self.goal,
+                       entity=self.entity, visibility=visibility)
+
+    def as_dict(self) -> dict:
+        """For building links: the current search with one thing changed."""
+        return {"q": self.q, "org": self.org, "type": self.type, "year": self.year, "goal": self.goal,
+                "entity": self.entity, "all": "1" if self.all else None,
+                "limit": self.limit if self.limit != 10 else None}
+
+    @property
+    def has_filters(self) -> bool:
+        return any([self.org, self.type, self.year, self.goal, self.entity])
+
+
+def run_search(request: Request, params: SearchParams) -> SearchResults:
+    kb = request.app.state.kb
+    filters = params.filters(visibility_for(request))
+    if not params.q.strip() and not params.has_filters:
+        return SearchResults(query=params.q, total=0, hits=[], facets={}, offset=params.offset, limit=params.limit)
+    return kb.index.search(params.q, filters, limit=params.limit, offset=params.offset, group=not params.all)
+
+
+def facet_label(kb, field: str, value) -> str:
+    if field == "goal":
+        goal = kb.frameworks.get(str(value))
+        return goal.display_label if goal else str(value)
+    if field == "entity":
+        entity = kb.catalogue.entity(str(value))
+        return entity["name"] if entity else str(value)
+    return str(value)
+
+
+@router.get("/api/search", tags=["sök"], summary="Sök i stycken (samma objekt som `kunskapsbank search --json`)")
+def api_search(request: Request, params: Annotated[SearchParams, Depends()]) -> JSONResponse:
+    return JSONResponse(run_search(request, params).to_json())
+
+
+@router.get("/sok", response_class=HTMLResponse, tags=["sidor"], summary="Sökresultat (HTML; ?format=json ger JSON)")
+def search_page(request: Request, params: Annotated[SearchParams, Depends()], format: str = "html"):
+    results = run_search(request, params)
+    if format == "json":
+        return JSONResponse(results.to_json())
+    kb = request.app.state.kb
+    facets = []
+    for field, values in results.facets.items():
+        param = FACET_PARAMS.get(field)
+        if not param or not values:
+            continue
+        selected = [str(v) for v in getattr(params, param)]
+        items = [{"value": v["value"], "count": v["count"], "label": facet_label(kb, field, v["value"]),
+                  "selected": str(v["value"]) in selected} for v in values[:12]]
+        facets.append({"field": field, "param": param, "name": FACET_NAMES.get(field, field), "items": items})
+    context = {"request": request, "params": params, "results": results, "facets": facets,
+               "current": params.as_dict(), "page_number": params.offset // params.limit + 1,
+               "pages": max(1, -(-results.total // params.limit)) if results.total else 0}
+    partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "resultat"
+    return templates.TemplateResponse(request, "_results.html" if partial else "search.html", context)
+
+
+@router.get("/", response_class=HTMLResponse, tags=["sidor"], summary="Startsida")
+def start_page(request: Request, format: str = "html"):
+    kb = request.app.state.kb
+    visibility = visibility_for(request)
+    docs = sorted(kb.catalogue.documents(visibility), key=lambda d: d.ingested_at, reverse=True)
+    counts = kb.catalogue.goal_link_counts(visibility, 0.4)
+    overview = []
+    for fw in kb.frameworks.frameworks.values():
+        roots = [kb.frameworks.get(r) for r in fw.roots]
+        overview.append({"framework": fw, "roots": roots})
+    if format == "json":
+        from webapp.serialise import document_json
+
+        return JSONResponse({"documents": [document_json(d) for d in docs[:8]],
+                             "frameworks": [{"id": o["framework"].id, "name": o["framework"].name} for o in overview]})
+    return templates.TemplateResponse(request, "start.html", {
+        "request": request, "recent": docs[:6], "document_count": len(docs), "overview": overview,
+        "counts": counts, "frameworks": kb.frameworks,
+    })

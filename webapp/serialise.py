@@ -1,0 +1,72 @@
+"""JSON shapes of the API, shared by the HTML pages (which render the same dicts)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ingest.catalogue import DocumentRecord, PassageRecord
+from ingest.goals import Frameworks
+
+
+def goal_url(goal_id: str) -> str:
+    return "/mal/" + quote(goal_id, safe=":")
+
+
+def entity_url(entity_id: str) -> str:
+    return "/entiteter/" + quote(entity_id, safe=":")
+
+
+def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
+    data = {
+        "id": doc.id,
+        "title": doc.title,
+        "organisation": doc.organisation,
+        "year": doc.year,
+        "doc_type": doc.doc_type,
+        "format": doc.format,
+        "pages": doc.pages,
+        "file_name": doc.file_name,
+        "visibility": doc.visibility,
+        "ingested_at": doc.ingested_at,
+        "warnings": doc.warnings,
+        "url": f"/d/{doc.id}",
+        "original_url": f"/d/{doc.id}/original" if doc.original_path else None,
+    }
+    if passages is not None:
+        data["passages"] = passages
+    return data
+
+
+def goal_link_json(frameworks: Frameworks, link: dict) -> dict | None:
+    goal = frameworks.get(link["goal_id"])
+    if goal is None:  # a framework was removed since ingest
+        return None
+    parent = frameworks.link_parent(goal)
+    return {
+        "goal_id": goal.global_id,
+        "framework": goal.framework,
+        "level": goal.level,
+        "number": goal.number,
+        "label": goal.display_label,
+        "parent_id": parent.global_id if parent else None,
+        "parent_label": parent.label if parent else None,
+        "score": round(float(link["score"]), 4),
+        "kind": link["kind"],
+        "evidence": link.get("evidence", []),
+        "url": goal_url(goal.global_id),
+    }
+
+
+def passage_json(p: PassageRecord, frameworks: Frameworks, links: list[dict], entities: list[dict]) -> dict:
+    return {
+        "id": p.id,
+        "document_id": p.document_id,
+        "ord": p.ord,
+        "heading": p.heading,
+        "heading_path": p.heading_path,
+        "page": p.page_start,
+        "page_end": p.page_end,
+        "text": p.text,
+        "url": f"/p/{p.id}",
+        "goal_links": [j for j in (goal_link_json(frameworks, link) for link in links) if j],
+        "entities": [dict(e, url=entity_url(e["id"])) for e in entities],
+    }

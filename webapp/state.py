@@ -1,0 +1,60 @@
+"""What every request needs, opened once per process: catalogue, search index, goal frameworks."""
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from pathlib import Path
+
+from ingest.catalogue import Catalogue
+from ingest.config import GOALS_DIR, DataDir
+from ingest.goals import Frameworks, load_frameworks
+from ingest.indexing import sync
+
+log = logging.getLogger(__name__)
+
+
+class AppState:
+    def __init__(self, data: DataDir):
+        from search import SearchIndex
+
+        self.data = data.ensure()
+        self.catalogue = Catalogue(data.catalogue)
+        self.index = SearchIndex(data.index)
+        drift = sync(self.catalogue, self.index)  # a crash or a new analyser left a difference: repair it
+        if not drift.clean:
+            log.warning("index repaired at start: %s", drift.to_json())
+        self.frameworks: Frameworks = load_frameworks(GOALS_DIR)
+        self.secret_key = _secret_key(self.data.root / "secret.key")
+        self._linker = None
+        self._linker_lock = threading.Lock()
+        self._accounts = None
+        self.uploads = None  # set by create_app: the background upload queue
+
+    @property
+    def linker(self):
+        with self._linker_lock:
+            if self._linker is None:
+                from ingest.linking import GoalLinker
+
+                self._linker = GoalLinker(self.frameworks)
+            return self._linker
+
+    @property
+    def accounts(self):
+        if self._accounts is None:
+            from ingest.accounts import Accounts
+
+            self._accounts = Accounts(self.data.catalogue)
+        return self._accounts
+
+
+def _secret_key(path: Path) -> str:
+    """Signing key for session cookies, made once per data dir and kept private to it."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
