@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
-from ingest.config import Limits
 from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, require_admin,
                          require_editor, session_cookie_value)
 from webapp.document_pages import DocumentId, PassageId
@@ -70,7 +69,7 @@ def upload_form(request: Request):
         return RedirectResponse("/logga-in?next=/ladda-upp", status_code=303)
     require_editor(request)
     return templates.TemplateResponse(request, "upload.html", {"request": request, "nav": "upload", "error": None,
-                                                               "max_mb": Limits().max_file_bytes // (1024 * 1024)})
+                                                               "max_mb": request.app.state.kb.limits.max_file_bytes // (1024 * 1024)})
 
 
 async def _receive(request: Request, file: UploadFile, visibility: str, meta: dict) -> UploadJob:
@@ -81,7 +80,7 @@ async def _receive(request: Request, file: UploadFile, visibility: str, meta: di
     if os.path.splitext(name)[1].lower() not in ALLOWED_SUFFIXES:
         raise HTTPException(415, "Filtypen stöds inte. Ladda upp PDF, Word (.docx), text, Markdown eller HTML.")
     kb = request.app.state.kb
-    limit = Limits().max_file_bytes
+    limit = kb.limits.max_file_bytes
     job_id = kb.uploads.new_job_id()
     target = kb.uploads.path_for(job_id, name)
     size = 0
@@ -159,7 +158,7 @@ def _delete(request: Request, document_id: str) -> None:
         raise HTTPException(404, "Dokumentet finns inte.")
     from ingest.pipeline import Ingester
 
-    Ingester(kb.data, index=kb.index).delete_document(document_id)
+    Ingester(kb.data, kb.limits, index=kb.index).delete_document(document_id)
     kb.accounts.audit(user.username, "delete", document_id, {"title": doc.title, "file_name": doc.file_name})
 
 

@@ -46,7 +46,7 @@ def _early_error(request: Request, status: int, message: str) -> Response:
                                                               "message": message}, status_code=status)
 
 
-def create_app(data: DataDir | None = None) -> FastAPI:
+def create_app(data: DataDir | None = None, limits: Limits | None = None) -> FastAPI:
     app = FastAPI(
         title="Kunskapsbanken",
         description="Sök i planer, strategier och projektrapporter; mål, projekt och aktörer. "
@@ -55,7 +55,7 @@ def create_app(data: DataDir | None = None) -> FastAPI:
         docs_url=None,  # Swagger UI loads scripts from a CDN, which our CSP forbids; /openapi.json is served
         redoc_url=None,
     )
-    app.state.kb = AppState(data or DataDir.resolve())
+    app.state.kb = AppState(data or DataDir.resolve(), limits)
     app.state.kb.uploads = UploadQueue(app.state.kb)
     for module in (search_pages, document_pages, goal_pages, entity_pages, account_pages):
         app.include_router(module.router)
@@ -85,9 +85,10 @@ def create_app(data: DataDir | None = None) -> FastAPI:
         """Refuse oversized or anonymous upload bodies before they are read and spooled to disk."""
         if request.method in ("POST", "PUT") and request.url.path in UPLOAD_PATHS:
             length = request.headers.get("content-length")
-            limit = Limits().max_file_bytes + 1024 * 1024  # room for the other form fields
+            max_bytes = request.app.state.kb.limits.max_file_bytes
+            limit = max_bytes + 1024 * 1024  # room for the other form fields
             if length is None or not length.isdigit() or int(length) > limit:
-                return _early_error(request, 413, f"Filen är större än gränsen på {Limits().max_file_bytes // (1024 * 1024)} MB"
+                return _early_error(request, 413, f"Filen är större än gränsen på {max_bytes // (1024 * 1024)} MB"
                                     " (eller så saknas Content-Length).")
             if not request.cookies.get(SESSION_COOKIE) and not request.headers.get("authorization"):
                 return _early_error(request, 401, "Du måste logga in för att ladda upp.")

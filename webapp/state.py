@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from ingest.catalogue import Catalogue
-from ingest.config import GOALS_DIR, DataDir
+from ingest.config import GOALS_DIR, DataDir, Limits
 from ingest.goals import Frameworks, load_frameworks
 from ingest.indexing import sync
 
@@ -15,10 +15,11 @@ log = logging.getLogger(__name__)
 
 
 class AppState:
-    def __init__(self, data: DataDir):
+    def __init__(self, data: DataDir, limits: Limits | None = None):
         from search import SearchIndex
 
         self.data = data.ensure()
+        self.limits = limits or Limits()
         self.catalogue = Catalogue(data.catalogue)
         self.index = SearchIndex(data.index)
         drift = sync(self.catalogue, self.index)  # a crash or a new analyser left a difference: repair it

@@ -108,7 +108,7 @@ class UploadQueue:
             if job is None:
                 continue
             if ingester is None:
-                ingester = Ingester(self.kb.data, index=self.kb.index)
+                ingester = Ingester(self.kb.data, self.kb.limits, index=self.kb.index)
             job.status, job.message = "running", "Läser filen och kopplar till mål …"
             path = self.path_for(job.id, job.file_name)
             report = IngestReport()
