@@ -74,6 +74,7 @@ class Framework:
     owner: str
     source: str
     roots: list[str]  # global ids
+    order: int = 100  # place in lists; the YAML key `order` (lower first), then the file name
     examples: list[dict] = field(default_factory=list)  # labelled text: {"goal_id", "text"}
 
 
@@ -169,6 +170,7 @@ def load_frameworks(directory: Path) -> Frameworks:
         if framework.id in {f.id for f in frameworks}:
             raise GoalFrameworkError(f"{path.name}: ramverket '{framework.id}' finns redan i en annan fil.")
         frameworks.append(framework)
+    frameworks.sort(key=lambda f: f.order)  # stable: equal orders keep file-name order
     loaded = Frameworks(frameworks, goals)
     for fw in frameworks:
         examples_file = directory / "examples" / f"{fw.id}.yaml"
@@ -226,6 +228,7 @@ def _load_file(path: Path, goals: dict[str, Goal]) -> Framework:
         owner=str(data.get("owner") or ""),
         source=str(data.get("source") or ""),
         roots=roots,
+        order=int(data.get("order", 100)),
     )
 
 

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from search import Filters, SearchResults
 from webapp.auth import visibility_for
-from webapp.templating import templates
+from webapp.templating import DOC_TYPE_NAMES, templates
 
 router = APIRouter()
 
@@ -70,6 +70,8 @@ def facet_label(kb, field: str, value) -> str:
     if field == "entity":
         entity = kb.catalogue.entity(str(value))
         return entity["name"] if entity else str(value)
+    if field == "doc_type":
+        return DOC_TYPE_NAMES.get(str(value), str(value))
     return str(value)
 
 
@@ -90,6 +92,8 @@ def search_page(request: Request, params: Annotated[SearchParams, Depends()], fo
         if not param or not values:
             continue
         selected = [str(v) for v in getattr(params, param)]
+        if field == "goal":  # every linked passage serves a vision: as a filter it would narrow nothing
+            values = [v for v in values if (g := kb.frameworks.get(str(v["value"]))) is None or g.level != "vision"]
         items = [{"value": v["value"], "count": v["count"], "label": facet_label(kb, field, v["value"]),
                   "selected": str(v["value"]) in selected} for v in values[:12]]
         facets.append({"field": field, "param": param, "name": FACET_NAMES.get(field, field), "items": items})

@@ -1,0 +1,195 @@
+"""The web UI in a real browser: Debian's headless Chromium driven by Selenium against `kunskapsbank serve`
+on the sample corpus. Also checks WCAG 2.1 A/AA with axe-core and writes the README screenshots."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "docs"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_data: Path):
+    port = _free_port()
+    env = {**os.environ, "KUNSKAPSBANK_DATA": str(corpus_data)}
+    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if json.load(response)["status"] == "ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        pytest.fail("Chromium and chromedriver are required: `make test` installs them (apt chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
+                "--lang=sv-SE", "--disable-gpu"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, condition, timeout: float = 10):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def css(driver, selector):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def link_text(driver, text):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.PARTIAL_LINK_TEXT, text)
+
+
+def test_typing_shows_highlighted_results_without_reload(server, browser):
+    browser.get(server + "/")
+    browser.execute_script("window.__noReload = 'still here';")
+    box = css(browser, "#q")[0]
+    box.send_keys("vuxenutbildning")
+    wait_for(browser, lambda d: css(d, "#resultat .hit mark"))
+    assert browser.execute_script("return window.__noReload") == "still here"  # htmx swapped, no page load
+    marks = [m.text.lower() for m in css(browser, "#resultat .hit mark")]
+    assert any("utbildning" in m for m in marks)
+    wait_for(browser, lambda d: "q=vuxenutbildning" in d.current_url)  # the address is shareable
+    status = css(browser, "#resultat [role=status]")[0].text
+    assert "träff" in status
+    browser.save_screenshot(str(SCREENSHOTS / "resultat.png"))
+
+
+def test_facet_narrows_results(server, browser):
+    browser.get(server + "/sok?q=utbildning")
+    before = css(browser, ".result-count")[0].text
+    browser.execute_script("window.__noReload = 'still here';")
+    facet = css(browser, ".facet a.facet-link")[0]
+    label = facet.text.split(" (")[0]
+    facet.click()
+    wait_for(browser, lambda d: css(d, ".facet a.facet-link.selected"))
+    assert browser.execute_script("return window.__noReload") == "still here"
+    assert css(browser, ".facet a.facet-link.selected")[0].text.startswith(label)
+    assert css(browser, ".result-count")[0].text != before
+    assert "org=" in browser.current_url or "type=" in browser.current_url or "year=" in browser.current_url
+
+
+def test_passage_permalink_is_marked_and_focused(server, browser):
+    with urllib.request.urlopen(server + "/api/search?q=kollektivtrafik") as response:
+        hit = json.load(response)["hits"][0]
+    browser.get(server + hit["url"])
+    wait_for(browser, lambda d: css(d, ".passage.marked"))
+    marked = css(browser, ".passage.marked")[0]
+    assert marked.get_attribute("id") == hit["passage_id"]
+    assert browser.current_url.endswith("#" + hit["passage_id"])
+    assert "Länkat stycke" in marked.text
+    wait_for(browser, lambda d: d.switch_to.active_element.get_attribute("id") == hit["passage_id"])
+
+
+def test_newcomer_goes_vision_malomrade_delmal_passage(server, browser):
+    browser.get(server + "/")
+    link_text(browser, "Ett livskraftigt Västmanland").click()
+    wait_for(browser, lambda d: "Ett livskraftigt Västmanland" in css(d, "h1")[0].text)
+    link_text(browser, "Ett nyskapande Västmanland").click()
+    wait_for(browser, lambda d: "Ett nyskapande Västmanland" in css(d, "h1")[0].text)
+    link_text(browser, "#17 Öka andelen elever").click()
+    wait_for(browser, lambda d: css(d, "h1")[0].text.startswith("#17"))
+    crumbs = css(browser, ".breadcrumbs")[0].text
+    assert "Ett livskraftigt Västmanland" in crumbs and "Ett nyskapande Västmanland" in crumbs
+    first = css(browser, ".goal-passages li a")[0]
+    target = first.get_attribute("href")
+    first.click()
+    wait_for(browser, lambda d: css(d, ".passage.marked"))
+    assert target.split("/p/")[1] == css(browser, ".passage.marked")[0].get_attribute("id")
+    goal_links = css(browser, ".passage.marked .goal-link a")
+    assert any("#17" in a.text or "nyskapande" in a.text for a in goal_links)
+
+
+def test_project_entity_page(server, browser):
+    browser.get(server + "/entiteter?type=project")
+    link_text(browser, "Digi 60+").click()
+    wait_for(browser, lambda d: css(d, "h1")[0].text == "Digi 60+")
+    assert "Projekt" in css(browser, ".level-name")[0].text
+    mentions = css(browser, ".goal-passages li a")
+    assert mentions
+    mentions[0].click()
+    wait_for(browser, lambda d: css(d, ".passage.marked"))
+
+
+def test_start_page_works_without_javascript(server, corpus_data):
+    # Plain form submission: the search form's action and method alone lead to results.
+    with urllib.request.urlopen(server + "/sok?q=bibliotek") as response:
+        page = response.read().decode()
+    assert '<form id="sokform"' in page and 'action="/sok"' in page and "<mark>" in page
+
+
+def _axe_violations(browser) -> list[dict]:
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    result = browser.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+           axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+              .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                                         nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))
+              .catch(e => done([{id: 'axe-error', help: String(e), nodes: []}]));"""
+    )
+    return result
+
+
+@pytest.mark.parametrize("path", ["/", "/sok?q=kompetensf%C3%B6rs%C3%B6rjning", "DOCUMENT", "/mal",
+                                  "/mal/rus-vastmanland:delmal-17", "/entiteter/project:digi-60-plus", "/logga-in"])
+def test_no_axe_violations(server, browser, path):
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `npm ci` installs it")
+    if path == "DOCUMENT":
+        with urllib.request.urlopen(server + "/api/documents") as response:
+            docs = json.load(response)["documents"]
+        path = next(d["url"] for d in docs if "Verksamhetsplan 2021" in d["title"])
+    browser.set_script_timeout(60)
+    browser.get(server + path)
+    violations = _axe_violations(browser)
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+    if path == "/":
+        browser.save_screenshot(str(SCREENSHOTS / "start.png"))

@@ -1,0 +1,187 @@
+"""Goal linking: explicit references ("#17 …", "Prioriterat område 2", "globala mål 4") become explicit
+links with score 1; other text is linked by inference; the `kunskapsbank link` JSON contract."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.config import GOALS_DIR
+from ingest.goals import LINK_LEVELS, load_frameworks
+from ingest.linking import GoalLinker
+
+REPO = Path(__file__).resolve().parents[1]
+NYSKAPANDE = "Ett nyskapande Västmanland genom hållbar tillväxt"
+
+
+@pytest.fixture(scope="module")
+def frameworks():
+    return load_frameworks(GOALS_DIR)
+
+
+@pytest.fixture(scope="module")
+def linker(frameworks):
+    return GoalLinker(frameworks)
+
+
+def by_id(links):
+    return {l.goal_id: l for l in links}
+
+
+def test_hash_heading_is_an_explicit_link_with_its_malomrade(linker):
+    links = linker.link(
+        "Under året har skolorna arbetat med mentorer och studiestöd för elever i årskurs nio.",
+        ["2 Insatser 2021–2023", "#17 Öka andelen elever som fullföljer sina studier med godkänt resultat"],
+    )
+    link = by_id(links)["rus-vastmanland:delmal-17"]
+    assert (link.kind, link.score, link.level, link.number) == ("explicit", 1.0, "delmal", 17)
+    assert link.parent_id == "rus-vastmanland:malomrade-3"
+    assert link.parent_label == NYSKAPANDE
+    assert any("#17" in e for e in link.evidence)
+    # The målområde itself follows as an explicit link, just below the delmål.
+    parent = by_id(links)["rus-vastmanland:malomrade-3"]
+    assert parent.kind == "explicit" and 0 < parent.score < 1
+    assert links[0].goal_id == "rus-vastmanland:delmal-17"
+
+
+def test_misnumbered_heading_is_resolved_by_its_wording(linker):
+    # The plan prints "#15" over delmål 14's wording; the words decide.
+    links = by_id(linker.link("Satsningar på innovation och samverkan mellan akademi och näringsliv.",
+                              ["#15 Öka den regionala ekonomiska förnyelseförmågan"]))
+    assert links["rus-vastmanland:delmal-14"].kind == "explicit"
+    assert links["rus-vastmanland:delmal-14"].score == 1.0
+    assert links.get("rus-vastmanland:delmal-15") is None or links["rus-vastmanland:delmal-15"].kind != "explicit"
+    # ... while the other "#15" heading keeps number 15.
+    other = by_id(linker.link("Fler företag ska sälja utomlands.", ["#15 Öka andelen exporterade företag"]))
+    assert other["rus-vastmanland:delmal-15"].kind == "explicit"
+    assert other.get("rus-vastmanland:delmal-14") is None or other["rus-vastmanland:delmal-14"].kind != "explicit"
+
+
+def test_malomrade_heading_links_explicitly(linker):
+    links = by_id(linker.link("Folkhälsoarbetet i länet stärks.", ["2.2 Målområde: Ett välmående Västmanland"]))
+    assert links["rus-vastmanland:malomrade-1"].kind == "explicit"
+    assert links["rus-vastmanland:malomrade-1"].score == 1.0
+
+
+def test_priority_area_in_text(linker):
+    links = by_id(linker.link("Aktiviteten hör till Prioriterat område 2 i nätverkets verksamhetsplan.", []))
+    link = links["natverk-westum:omrade-2"]
+    assert (link.kind, link.score, link.level) == ("explicit", 1.0, "omrade")
+    assert link.label == "Tillgängliggöra utbildning"
+
+
+def test_global_goal_in_text(linker):
+    links = by_id(linker.link("Projektet bidrar till globala mål 4 om god utbildning för alla.", []))
+    link = links["agenda-2030:mal-4"]
+    assert (link.kind, link.score, link.level) == ("explicit", 1.0, "sdg")
+    assert link.parent_id == "agenda-2030:agenda-2030"
+
+
+def test_bare_mal_number_is_not_an_sdg(linker):
+    # "mål 4" without "globala"/"Agenda 2030" is too ambiguous in plans full of numbered goals.
+    links = linker.link("Enligt mål 4 i handlingsplanen ska ansökan lämnas in i mars.", [])
+    assert not any(l.goal_id == "agenda-2030:mal-4" and l.kind == "explicit" for l in links)
+
+
+BUS_TEXT = (
+    "Nya busslinjer och tätare turer mellan Sala och Västerås ska göra det lättare att pendla till arbete "
+    "och studier. Hållplatserna byggs om och tidtabellerna samordnas med tågen."
+)
+
+
+def test_bus_lines_link_inferred_to_kollektivtrafik(linker):
+    links = linker.link(BUS_TEXT, [])
+    assert links, "no links for a plain transport passage"
+    assert all(l.kind == "inferred" for l in links)
+    rus_delmal = [l for l in links if l.framework == "rus-vastmanland" and l.level == "delmal"]
+    assert rus_delmal[0].goal_id == "rus-vastmanland:delmal-7"
+    assert rus_delmal[0].parent_id == "rus-vastmanland:malomrade-2"
+    assert rus_delmal[0].evidence, "an inferred link names the words it rests on"
+
+
+@pytest.mark.xfail(strict=True, reason="malomrade-3 outranks malomrade-2 on 'arbete och studier' although the "
+                   "best delmål is #7 under malomrade-2; see the report on issue 4")
+def test_bus_lines_put_tillgangligt_on_top(linker):
+    links = linker.link(BUS_TEXT, [])
+    rus_malomraden = [l for l in links if l.framework == "rus-vastmanland" and l.level == "malomrade"]
+    assert rus_malomraden[0].goal_id == "rus-vastmanland:malomrade-2"
+    assert links[0].goal_id in ("rus-vastmanland:malomrade-2", "rus-vastmanland:delmal-7")
+
+
+def test_inferred_without_title_words(linker):
+    # Neither "bredband" nor "tillgänglig" is written, yet the text is about delmål 9.
+    text = ("Byalagen på landsbygden får hjälp att bilda fiberföreningar så att hushållen kan ansluta sig till "
+            "fibernätet och få en stabil uppkoppling.")
+    scores = linker.inferred_scores(text)
+    delmal = sorted((g for g in scores if g.startswith("rus-vastmanland:delmal")), key=lambda g: -scores[g])
+    assert delmal[0] == "rus-vastmanland:delmal-9"
+
+
+@pytest.mark.parametrize(
+    "text, headings",
+    [
+        (BUS_TEXT, []),
+        ("Projektet bidrar till globala mål 4 och till Prioriterat område 3 genom Erasmus+-utbyten.", []),
+        ("Vi arbetar med psykisk hälsa och föräldraskapsstöd i hela länet.", ["#5 Öka andelen barn och vuxna"]),
+        ("Kompetensförsörjning, validering och vuxenutbildning för nyanlända.", ["Målområde: Ett nyskapande Västmanland"]),
+    ],
+)
+def test_scores_are_bounded_and_sorted(linker, frameworks, text, headings):
+    links = linker.link(text, headings, top_k=50)
+    assert links
+    assert len({l.goal_id for l in links}) == len(links)
+    kinds = [l.kind for l in links]
+    assert kinds == sorted(kinds, key=lambda k: k != "explicit"), "explicit links come first"
+    for kind in ("explicit", "inferred"):
+        scores = [l.score for l in links if l.kind == kind]
+        assert scores == sorted(scores, reverse=True)
+    for link in links:
+        assert 0.0 <= link.score <= 1.0
+        assert link.level in LINK_LEVELS
+        goal = frameworks.get(link.goal_id)
+        assert goal is not None and goal.level == link.level and goal.framework == link.framework
+    inferred = linker.inferred_scores(text)
+    assert all(0.0 <= s <= 1.0 for s in inferred.values())
+    assert len(linker.link(text, headings, top_k=3)) <= 3
+
+
+def test_empty_text_gives_no_links(linker):
+    assert linker.link("", []) == []
+    assert linker.inferred_scores("   ") == {}
+
+
+def test_examples_change_the_model(frameworks):
+    # Labelled examples are used: a linker without them scores the same text differently.
+    text = "Västmanlands läns museum bjuder in skolklasser till visningar och lovverksamhet."
+    with_examples = GoalLinker(frameworks).inferred_scores(text)
+    without = GoalLinker(frameworks, examples=[]).inferred_scores(text)
+    assert with_examples.keys() == without.keys()
+    assert with_examples != without
+
+
+def test_link_cli_json_contract(tmp_path):
+    text = "Projektet bidrar till globala mål 4 och ger fler vuxna tillgång till utbildning på distans."
+    env = {**os.environ, "KUNSKAPSBANK_DATA": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-m", "ingest.cli", "link", "--limit", "6"], input=text,
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) == {"links"}
+    links = data["links"]
+    assert 1 <= len(links) <= 6
+    keys = {"goal_id", "framework", "level", "number", "label", "parent_id", "parent_label", "score", "kind",
+            "evidence"}
+    for link in links:
+        assert set(link) == keys
+        assert link["level"] in {"vision", "malomrade", "delmal", "omrade", "sdg"}
+        assert link["kind"] in {"explicit", "inferred"}
+        assert isinstance(link["score"], float) and 0.0 <= link["score"] <= 1.0
+        assert link["goal_id"].startswith(link["framework"] + ":")
+        assert isinstance(link["evidence"], list)
+        assert link["number"] is None or isinstance(link["number"], int)
+    sdg = next(l for l in links if l["goal_id"] == "agenda-2030:mal-4")
+    assert sdg["kind"] == "explicit" and sdg["score"] == 1.0 and sdg["level"] == "sdg"
