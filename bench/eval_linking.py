@@ -54,17 +54,12 @@ def plan_sections(frameworks: Frameworks) -> list[dict]:
     _, passages = split("example", converted.blocks, converted.title or "")
     matcher = ExplicitMatcher(frameworks)
     items = []
-    for passage in passages:
-        goal_id = heading_label(matcher, passage.heading_path)
-        if not goal_id or len(passage.text.split()) < 8:  # the same filter as labelled_passages
-            continue
-        # The section is the path down to the deepest heading that names the goal.
-        depth = max(i for i, h in enumerate(passage.heading_path)
-                    if any(r.goal.global_id == goal_id for r in matcher.find(h, in_heading=True)))
-        items.append({"goal_id": goal_id, "text": passage.text, "section": tuple(passage.heading_path[: depth + 1])})
-    reference = labelled_passages(frameworks, passages)  # what build_goal_examples.py writes
-    assert [(e["goal_id"], e["text"]) for e in reference] == [(i["goal_id"], i["text"]) for i in items], \
-        "labelled passages differ from ingest.goal_examples.labelled_passages"
+    for example in labelled_passages(frameworks, passages):  # exactly what build_goal_examples.py writes
+        path = example["heading_path"]
+        # The section (the fold unit) is the path down to the deepest heading that names a goal, so
+        # text from one "#N" section is never both trained on and tested.
+        depth = max(i for i, h in enumerate(path) if matcher.find(h, in_heading=True))
+        items.append({"goal_id": example["goal_id"], "text": example["text"], "section": tuple(path[: depth + 1])})
     return items
 
 

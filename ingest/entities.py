@@ -47,7 +47,7 @@ _ORG_RULES = [
     re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+s\s+(?:universitet|högskola|folkhögskola|länsbildningsförbund)\b"),
     re.compile(r"\b(?:Mälardalens|Örebro|Uppsala|Karlstads|Linköpings)\s+universitet\b"),
 ]
-_PLACE_CONTEXT = re.compile(r"\b(?:i|från|till|inom|utanför|runt)\s+$")
+_PLACE_CONTEXT = re.compile(r"\b(?:i|från|till|inom|utanför|runt)\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class EntityExtractor:
         return re.sub(r"^Regionen\b", "Region", surface.strip())
 
     def _project(self, start: int, end: int, surface: str):
-        surface = surface.strip(" .,:;")
+        surface = surface.strip(" .,:;–—-")
         known = self.gazetteer.names.get(surface) or self.gazetteer.lookup("project", surface)
         if known is not None and known.type != "project":
             return  # "projektet Region Västmanland driver" names an organisation, not a project

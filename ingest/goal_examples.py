@@ -25,6 +25,12 @@ def labelled_passages(frameworks: Frameworks, passages: list[Passage]) -> list[d
     examples = []
     for passage in passages:
         goal_id = heading_label(matcher, passage.heading_path)
+        named_areas = {r.goal.global_id for r in matcher.find(passage.text) if r.goal.level == "malomrade"}
+        if goal_id and len(named_areas) == 1:
+            # "Sammanställning aktiviteter målområdet Ett tillgängligt Västmanland …" after the last "#N"
+            # section summarises the whole målområde: it is an example of that, not of the delmål above it.
+            goal_id = named_areas.pop()
         if goal_id and len(passage.text.split()) >= 8:
-            examples.append({"goal_id": goal_id, "text": passage.text, "heading": passage.heading})
+            examples.append({"goal_id": goal_id, "text": passage.text, "heading": passage.heading,
+                             "heading_path": list(passage.heading_path)})
     return examples

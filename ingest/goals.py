@@ -166,9 +166,7 @@ def load_frameworks(directory: Path) -> Frameworks:
     if not files:
         raise GoalFrameworkError(f"Inga målramverk (*.yaml) i {directory}.")
     for path in files:
-        framework = _load_file(path, goals)
-        if framework.id in {f.id for f in frameworks}:
-            raise GoalFrameworkError(f"{path.name}: ramverket '{framework.id}' finns redan i en annan fil.")
+        framework = _load_file(path, goals, taken={f.id for f in frameworks})
         frameworks.append(framework)
     frameworks.sort(key=lambda f: f.order)  # stable: equal orders keep file-name order
     loaded = Frameworks(frameworks, goals)
@@ -179,7 +177,7 @@ def load_frameworks(directory: Path) -> Frameworks:
     return loaded
 
 
-def _load_file(path: Path, goals: dict[str, Goal]) -> Framework:
+def _load_file(path: Path, goals: dict[str, Goal], taken: set[str]) -> Framework:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -187,6 +185,8 @@ def _load_file(path: Path, goals: dict[str, Goal]) -> Framework:
     if not isinstance(data, dict) or not data.get("framework") or not isinstance(data.get("goals"), list):
         raise GoalFrameworkError(f"{path.name}: nycklarna 'framework' och 'goals' (en lista) krävs.")
     fw_id = str(data["framework"])
+    if fw_id in taken:
+        raise GoalFrameworkError(f"{path.name}: ramverket '{fw_id}' finns redan i en annan fil.")
     roots = []
 
     def add(node, parent: Goal | None) -> str:

@@ -23,14 +23,26 @@ class Knowledge:
         frameworks = load_frameworks(GOALS_DIR)
         return cls(frameworks=frameworks, linker=GoalLinker(frameworks))
 
-    def analyse(self, passages: list[Passage]) -> tuple[list[dict], list[dict], list[dict]]:
+    def analyse(self, passages: list[Passage], title: str = "") -> tuple[list[dict], list[dict], list[dict]]:
         from ingest.entities import extract_entities
 
         entities: dict[str, dict] = {}
         mentions: list[dict] = []
         links: list[dict] = []
+        seen_sections: set[int] = set()
         for passage in passages:
-            for mention in extract_entities(passage.text):
+            found = [(m, m.start, m.end) for m in extract_entities(passage.text)]
+            # A report often names its project only in its title or a heading: those names belong to the
+            # first passage under them (offsets -1: not in the passage text itself).
+            headings = []
+            if passage.section_ord not in seen_sections:
+                seen_sections.add(passage.section_ord)
+                headings.append(passage.heading)
+            if passage.ord == 0 and title and title not in headings:
+                headings.append(title)
+            for heading in filter(None, headings):
+                found += [(m, -1, -1) for m in extract_entities(heading)]
+            for mention, start, end in found:
                 if mention.type == "timespan":
                     continue  # time spans are shown in context, not as entities of their own
                 entities.setdefault(
@@ -41,8 +53,8 @@ class Knowledge:
                         "entity_id": mention.entity_key,
                         "passage_id": passage.id,
                         "surface": mention.surface,
-                        "start": mention.start,
-                        "end": mention.end,
+                        "start": start,
+                        "end": end,
                     }
                 )
             found = self.linker.link(passage.text, passage.heading_path)

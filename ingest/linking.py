@@ -22,12 +22,17 @@ from ingest.explicit_goals import ExplicitMatcher, fold
 from ingest.goals import Frameworks, Goal
 from search.text import analyse_terms
 
+# Frequent words that do carry some signal but explain nothing to a reader of the evidence.
+EVIDENCE_SKIP = {"ska", "skall", "kommer", "ny", "nya", "nytt", "fler", "mer", "mera", "många", "bättre", "lättare",
+                 "samt", "även", "kunna", "kan", "får", "genom", "öka", "ökad", "ökat", "andel", "andelen"}
 INFERRED_LEVELS = ("malomrade", "delmal", "omrade", "sdg")  # vision links only when written out
 PART_WEIGHT = 0.5  # compound parts count, but less than whole words
 COS_FULL = 0.30  # a cosine this high is as strong as inference gets
 SOFTMAX_SHARPNESS = 18.0
-EXAMPLE_WEIGHT = 1.0
-DEFINITION_WEIGHT = 1.5
+EXAMPLE_WEIGHT = 0.5  # the mean of a goal's labelled example passages, beside its definition (1.0)
+DEFINITION_WEIGHT = 1.0
+CHILD_WEIGHT = 0.5  # each delmål's profile inside its målområde's
+PARENT_FLOOR = 0.9  # a målområde scores at least this share of its best delmål: the two agree
 
 
 @dataclass
@@ -51,6 +56,11 @@ def _definition_text(frameworks: Frameworks, goal: Goal) -> str:
         if child.level not in INFERRED_LEVELS:
             parts += [child.label, child.description, " . ".join(child.phrases), " . ".join(child.keywords)]
     return " . ".join(p for p in parts if p)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(vector)
+    return vector / norm if norm else vector
 
 
 class _Vectoriser:
@@ -88,26 +98,31 @@ class GoalLinker:
         definitions = {g.global_id: analyse_terms(_definition_text(frameworks, g)) for g in self.targets}
         example_terms = [(ex["goal_id"], analyse_terms(ex["text"])) for ex in examples]
         self.vectorise = _Vectoriser(list(definitions.values()) + [t for _, t in example_terms])
-        by_goal: dict[str, list[tuple[float, np.ndarray]]] = {
+        # Each goal: its definition, plus the mean of its labelled examples as one vector (so a goal
+        # with fifteen example passages does not drown one with two).
+        own: dict[str, list[tuple[float, np.ndarray]]] = {
             gid: [(DEFINITION_WEIGHT, self.vectorise(terms))] for gid, terms in definitions.items()
         }
+        grouped: dict[str, list[np.ndarray]] = {}
         for goal_id, terms in example_terms:
             goal = frameworks.get(goal_id)
-            # An example labels its goal and every inferred-level goal above it (a delmål's målområde).
-            while goal is not None:
-                if goal.global_id in by_goal:
-                    by_goal[goal.global_id].append((EXAMPLE_WEIGHT, self.vectorise(terms)))
-                goal = frameworks.parent(goal)
-        for goal in self.targets:  # a målområde is also described by its delmål
-            for child in frameworks.descendants(goal):
-                if child.global_id in definitions:
-                    by_goal[goal.global_id].append((0.5, self.vectorise(definitions[child.global_id])))
+            goal = frameworks.linkable(goal) if goal else None
+            if goal is not None and goal.global_id in own:
+                grouped.setdefault(goal.global_id, []).append(self.vectorise(terms))
+        for goal_id, vectors in grouped.items():
+            own[goal_id].append((EXAMPLE_WEIGHT, _unit(np.mean(vectors, axis=0))))
+        profiles = {gid: _unit(sum(w * v for w, v in parts)) for gid, parts in own.items()}
+        # A målområde is also described by its delmål, each counted once and below its own words.
         self.centroids = np.zeros((len(self.targets), len(self.vectorise.vocabulary)))
         for row, goal in enumerate(self.targets):
-            weights = np.array([w for w, _ in by_goal[goal.global_id]])
-            mean = (weights[:, None] * np.array([v for _, v in by_goal[goal.global_id]])).sum(0)
-            norm = np.linalg.norm(mean)
-            self.centroids[row] = mean / norm if norm else mean
+            vector = profiles[goal.global_id].copy()
+            for child in frameworks.descendants(goal):
+                if child.global_id in profiles:
+                    vector += CHILD_WEIGHT * profiles[child.global_id]
+            self.centroids[row] = _unit(vector)
+        self._children = {
+            g.global_id: [c.global_id for c in frameworks.descendants(g) if c.global_id in profiles] for g in self.targets
+        }
         # Goals compete with others of the same framework and level (delmål with delmål, ...).
         self._groups: dict[tuple[str, str], list[int]] = {}
         for row, goal in enumerate(self.targets):
@@ -133,9 +148,14 @@ class GoalLinker:
             for row, cos, p in zip(rows, group, share):
                 strength = min(1.0, max(0.0, cos) / COS_FULL)
                 scores[self.targets[row].global_id] = float(strength * (0.35 + 0.65 * p))
+        for goal_id, children in self._children.items():
+            if children:
+                best_child = max(scores.get(c, 0.0) for c in children)
+                scores[goal_id] = max(scores.get(goal_id, 0.0), PARENT_FLOOR * best_child)
         return scores
 
     def _shared_words(self, text: str, goal_row: int, limit: int = 5) -> list[str]:
+        """The passage's words that pull it toward the goal most, as written (evidence for people)."""
         surface: dict[str, str] = {}
         for word in re.findall(r"\w[\w:+-]*", text.lower()):
             for term in analyse_terms(word, decompound=False):
@@ -144,7 +164,8 @@ class GoalLinker:
         contribution = vector * self.centroids[goal_row]
         best = np.argsort(-contribution)[:limit]
         terms = {i: t for t, i in self.vectorise.vocabulary.items()}
-        return [surface.get(terms[i], terms[i]) for i in best if contribution[i] > 0.002]
+        words = [surface.get(terms[i], terms[i]) for i in best if contribution[i] > 0.002]
+        return [w for w in words if w not in EVIDENCE_SKIP]
 
     def _phrase_hits(self, folded: str, goal_id: str) -> list[str]:
         hits = []

@@ -160,7 +160,7 @@ class Ingester:
             return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
         warnings = list(converted.warnings)
         try:
-            entities, mentions, links = self.knowledge.analyse(passages)
+            entities, mentions, links = self.knowledge.analyse(passages, meta["title"])
         except Exception as exc:  # entity/goal analysis must never cost us the document itself
             logger.exception("entity/goal analysis failed for %s", path)
             entities, mentions, links = [], [], []

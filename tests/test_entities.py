@@ -160,8 +160,6 @@ def test_entities_cli_lists_projects_across_documents(corpus_data):
     assert {e["type"] for e in everything} <= {"project", "organisation", "place", "programme"}
 
 
-@pytest.mark.xfail(strict=True, reason="entities are extracted from passage text only; this report names its "
-                   "project only in its title heading (see the report on issue 4)")
 def test_a_project_named_only_in_a_report_title_is_linked_to_that_report(corpus_data):
     projects = json.loads(run_cli("entities", "--type", "project", "--json", data=corpus_data).stdout)
     project = next(p for p in projects if p["name"] == "Hälsoinsatser för nyanlända")

@@ -103,8 +103,6 @@ def test_bus_lines_link_inferred_to_kollektivtrafik(linker):
     assert rus_delmal[0].evidence, "an inferred link names the words it rests on"
 
 
-@pytest.mark.xfail(strict=True, reason="malomrade-3 outranks malomrade-2 on 'arbete och studier' although the "
-                   "best delmål is #7 under malomrade-2; see the report on issue 4")
 def test_bus_lines_put_tillgangligt_on_top(linker):
     links = linker.link(BUS_TEXT, [])
     rus_malomraden = [l for l in links if l.framework == "rus-vastmanland" and l.level == "malomrade"]
