@@ -24,7 +24,8 @@ from typing import Callable, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-ROLES = ("editor", "admin")
+ROLES = ("reader", "editor", "admin")  # reader: staff who may see internal documents but not change any
+EDIT_ROLES = ("editor", "admin")
 USERNAME_RE = re.compile(r"[a-z0-9._-]{2,40}")
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024  # Argon2 takes any length; a cap keeps a megabyte "password" from costing CPU
@@ -38,7 +39,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('editor', 'admin')),
+    role TEXT NOT NULL CHECK (role IN ('reader', 'editor', 'admin')),
     created_at TEXT NOT NULL,
     disabled INTEGER NOT NULL DEFAULT 0
 );
@@ -72,7 +73,7 @@ MSG_BAD_USERNAME = (
 )
 MSG_SHORT_PASSWORD = f"Lösenordet måste vara minst {MIN_PASSWORD_CHARS} tecken långt."
 MSG_LONG_PASSWORD = f"Lösenordet får vara högst {MAX_PASSWORD_CHARS} tecken långt."
-MSG_BAD_ROLE = "Ogiltig roll: välj editor (redaktör) eller admin (administratör)."
+MSG_BAD_ROLE = "Ogiltig roll: välj reader (personal), editor (redaktör) eller admin (administratör)."
 MSG_EXISTS = "Användaren {name} finns redan."
 MSG_UNKNOWN = "Användaren {name} finns inte."
 
@@ -92,11 +93,11 @@ def normalise_username(username: str) -> str:
 @dataclass(frozen=True)
 class User:
     username: str
-    role: str  # "editor" | "admin"
+    role: str  # "reader" | "editor" | "admin"
 
     @property
     def can_edit(self) -> bool:
-        return self.role in ROLES
+        return self.role in EDIT_ROLES
 
     @property
     def is_admin(self) -> bool:

@@ -364,7 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     users = p.add_subparsers(dest="user_command", required=True, metavar="ÅTGÄRD")
     u = users.add_parser("add", parents=[common], help="skapa en användare")
     u.add_argument("name", metavar="NAMN")
-    u.add_argument("--role", choices=["editor", "admin"], required=True, help="editor (redaktör) eller admin")
+    u.add_argument("--role", choices=["reader", "editor", "admin"], required=True,
+                   help="reader (personal: ser interna dokument), editor (redaktör: laddar upp och tar bort) eller admin")
     u.add_argument("--password-stdin", action="store_true", help="läs lösenordet från standard in")
     u = users.add_parser("remove", parents=[common], help="ta bort en användare och dess API-nycklar")
     u.add_argument("name", metavar="NAMN")

@@ -47,8 +47,7 @@ def corpus_data(tmp_path_factory) -> Path:
     accounts = Accounts(data.catalogue)
     accounts.add_user(*EDITOR, role="editor")
     accounts.add_user(*ADMIN, role="admin")
-    if "reader" in getattr(__import__("ingest.accounts", fromlist=["ROLES"]), "ROLES", ()):
-        accounts.add_user(*READER, role="reader")
+    accounts.add_user(*READER, role="reader")
     return root
 
 

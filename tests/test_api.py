@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import EDITOR, SECRET_WORD
+from tests.conftest import ADMIN, EDITOR, READER, SECRET_WORD
 
 
 @pytest.fixture(scope="module")
@@ -368,3 +368,19 @@ def test_link_review_survives_reingest(writable, corpus_data: Path):
     Ingester(DataDir(kb.data.root), index=kb.index).ingest_paths([doc.source_path])  # same file again
     again = writable.get(f"/api/passages/{hit['passage_id']}").json()
     assert link["goal_id"] not in [l["goal_id"] for l in again["goal_links"]]
+
+
+def test_reader_sees_internal_but_may_not_edit(writable):
+    kb = writable.app.state.kb
+    reader = {"Authorization": f"Bearer {kb.accounts.create_token(READER[0])}"}
+    assert writable.get("/api/search", params={"q": SECRET_WORD}, headers=reader).json()["total"] == 1
+    files = {"file": ("plan.txt", b"Plan for vuxenutbildning.", "text/plain")}
+    assert writable.post("/api/documents", files=files, headers=reader).status_code == 403
+    doc_id = writable.get("/api/documents").json()["documents"][0]["id"]
+    assert writable.delete(f"/api/documents/{doc_id}", headers=reader).status_code == 403
+    assert writable.get(f"/api/documents/{doc_id}").status_code == 200  # nothing was deleted
+    admin = {"Authorization": f"Bearer {kb.accounts.create_token(ADMIN[0])}"}
+    assert writable.get("/api/audit", headers=admin).status_code == 200
+    login(writable, *READER)
+    assert writable.get("/ladda-upp").status_code == 403
+    assert "Ladda upp" not in writable.get("/").text.split("<main")[0]
