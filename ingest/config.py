@@ -15,6 +15,8 @@ class Limits:
     max_file_bytes: int = int(os.environ.get("KUNSKAPSBANK_MAX_FILE_MB", "50")) * 1024 * 1024
     max_pdf_pages: int = int(os.environ.get("KUNSKAPSBANK_MAX_PDF_PAGES", "2000"))
     max_unzipped_bytes: int = 200 * 1024 * 1024  # .docx is a zip: bound what it may expand to
+    # ~1,000 pages of dense text; entity and goal analysis cost grows with it (a text bomb is refused)
+    max_text_chars: int = int(os.environ.get("KUNSKAPSBANK_MAX_TEXT_CHARS", "3000000"))
     max_seconds_per_file: float = float(os.environ.get("KUNSKAPSBANK_MAX_SECONDS", "120"))
 
 

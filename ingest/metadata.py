@@ -101,7 +101,7 @@ def resolve(path: Path, converted: ConvertedDocument, extra: dict | None = None)
         _clean_title(side.get("title"))
         or _clean_title(converted.title)
         or _clean_title(file_meta.get("title"))
-        or path.stem.replace("_", " ").replace("-", " ")
+        or path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("_", " ").replace("-", " ")
     )
     year = side.get("year")
     if not isinstance(year, int):

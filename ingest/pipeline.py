@@ -69,6 +69,12 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str |
                 yield Path(root) / name, None
 
 
+def printable(value: str) -> str:
+    """A file name as valid text: names that are not UTF-8 (Latin-1 shares, old zips) reach Python as
+    surrogate escapes, which SQLite and JSON cannot store."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -119,8 +125,8 @@ class Ingester:
             if progress:
                 progress(path)
             if problem:
-                report.failed.append({"path": str(path), "reason": problem})
-                self.catalogue.log(str(path), path.name, "failed", reason=problem)
+                report.failed.append({"path": printable(str(path)), "reason": problem})
+                self.catalogue.log(printable(str(path)), printable(path.name), "failed", reason=problem)
                 continue
             self.ingest_file(path, report, visibility=visibility)
         return report
@@ -129,15 +135,15 @@ class Ingester:
                     display_name: str | None = None, visibility: str | None = None,
                     extra_meta: dict | None = None) -> str | None:
         """Ingest one file; returns the document id, or None when it failed (recorded in report)."""
-        source = source_path or str(path.resolve())
-        name = display_name or path.name
+        source = source_path or printable(str(path.resolve()))
+        name = display_name or printable(path.name)
         try:
             sha = sha256_of(path)
         except OSError as exc:
             return self._fail(report, path, source, name, None, _os_reason(exc))
         existing = self.catalogue.document_by_source(source)
         if existing and existing.sha256 == sha and (visibility is None or visibility == existing.visibility):
-            report.unchanged.append(str(path))
+            report.unchanged.append(printable(str(path)))
             self.catalogue.log(source, name, "unchanged", sha256=sha, document_id=existing.id)
             if existing.indexed_sha256 != existing.sha256:
                 self.index_document(existing.id)
@@ -150,6 +156,11 @@ class Ingester:
             return self._fail(report, path, source, name, sha, str(exc))
         except OSError as exc:
             return self._fail(report, path, source, name, sha, _os_reason(exc))
+        text_chars = sum(len(b.text) for b in converted.blocks)
+        if text_chars > self.limits.max_text_chars:
+            return self._fail(report, path, source, name, sha,
+                              f"Filen innehåller {text_chars // 1_000_000} miljoner tecken text, mer än gränsen på "
+                              f"{self.limits.max_text_chars // 1_000_000} miljoner. Dela upp dokumentet.")
         if not any(b.text.strip() for b in converted.blocks):
             return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
 
@@ -193,9 +204,9 @@ class Ingester:
         )
         self.catalogue.log(source, name, "ingested", sha256=sha, document_id=doc_id)
         self.index_document(doc_id)
-        report.ingested.append(str(path))
+        report.ingested.append(printable(str(path)))
         report.passages += len(passages)
-        report.warnings.extend({"path": str(path), "warning": w} for w in warnings)
+        report.warnings.extend({"path": printable(str(path)), "warning": w} for w in warnings)
         return doc_id
 
     def index_document(self, document_id: str) -> None:
@@ -216,7 +227,7 @@ class Ingester:
     # -- helpers -----------------------------------------------------------------------------
     def _fail(self, report: IngestReport, path: Path, source: str, name: str, sha: str | None,
               reason: str) -> None:
-        report.failed.append({"path": str(path), "reason": reason})
+        report.failed.append({"path": printable(str(path)), "reason": reason})
         self.catalogue.log(source, name, "failed", sha256=sha, reason=reason)
         return None
 
