@@ -384,3 +384,25 @@ def test_reader_sees_internal_but_may_not_edit(writable):
     login(writable, *READER)
     assert writable.get("/ladda-upp").status_code == 403
     assert "Ladda upp" not in writable.get("/").text.split("<main")[0]
+
+
+def test_editor_reviews_a_link_with_the_form(writable):
+    login(writable, *EDITOR)
+    hit = first_hit(writable, "kollektivtrafik")
+    page = writable.get(f"/d/{hit['document_id']}")
+    assert 'action="/granska"' in page.text and "Ta bort dokumentet" in page.text
+    link = writable.get(f"/api/passages/{hit['passage_id']}").json()["goal_links"][0]
+    response = writable.post("/granska", data={"csrf": csrf_of(writable), "passage_id": hit["passage_id"],
+                                               "goal_id": link["goal_id"], "verdict": "confirmed"},
+                             follow_redirects=False)
+    assert response.status_code == 303 and hit["passage_id"] in response.headers["location"]
+    again = writable.get(f"/api/passages/{hit['passage_id']}").json()["goal_links"]
+    assert any(l["goal_id"] == link["goal_id"] and l["kind"] == "confirmed" and l["score"] == 1.0 for l in again)
+
+
+def test_anonymous_sees_no_editor_controls(client):
+    hit = first_hit(client, "kollektivtrafik")
+    page = client.get(f"/d/{hit['document_id']}").text
+    assert 'action="/granska"' not in page and "Ta bort dokumentet" not in page
+    assert client.post("/granska", data={"passage_id": hit["passage_id"], "goal_id": "rus-vastmanland:delmal-7",
+                                         "verdict": "confirmed"}).status_code == 401

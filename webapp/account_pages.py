@@ -183,21 +183,38 @@ class Review(BaseModel):
     verdict: Literal["confirmed", "rejected"]
 
 
+@router.post("/granska", tags=["mål"], summary="Bekräfta eller avvisa en målkoppling (formulär)")
+def review_form(request: Request, passage_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
+                goal_id: Annotated[str, Form(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$")],
+                verdict: Annotated[Literal["confirmed", "rejected"], Form()],
+                csrf: Annotated[str, Form(max_length=200)] = ""):
+    require_editor(request)
+    check_csrf(request, csrf)
+    _review(request, passage_id, goal_id, verdict)
+    document_id = request.app.state.kb.catalogue.passage(passage_id).document_id
+    return RedirectResponse(f"/d/{document_id}?p={passage_id}#{passage_id}", status_code=303)
+
+
+def _review(request: Request, passage_id: str, goal_id: str, verdict: str) -> dict:
+    user = require_editor(request)
+    kb = request.app.state.kb
+    if kb.catalogue.passage(passage_id) is None or kb.frameworks.get(goal_id) is None:
+        raise HTTPException(404, "Stycket eller målet finns inte.")
+    kb.catalogue.review_link(passage_id, goal_id, verdict, user.username)
+    kb.accounts.audit(user.username, f"link_{verdict}", passage_id, {"goal_id": goal_id})
+    from ingest.indexing import index_document
+
+    index_document(kb.catalogue, kb.index, kb.catalogue.passage(passage_id).document_id)  # goal facets follow
+    return {"passage_id": passage_id, "goal_id": goal_id, "verdict": verdict, "reviewer": user.username}
+
+
 @router.put("/api/passages/{passage_id}/goals/{goal_id}", tags=["mål"],
             summary="Bekräfta eller avvisa en målkoppling (överlever ny inläsning)")
 def api_review(request: Request, passage_id: PassageId,
                goal_id: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$")], review: Review):
-    user = require_editor(request)
+    require_editor(request)
     check_csrf(request, None)
-    kb = request.app.state.kb
-    if kb.catalogue.passage(passage_id) is None or kb.frameworks.get(goal_id) is None:
-        raise HTTPException(404, "Stycket eller målet finns inte.")
-    kb.catalogue.review_link(passage_id, goal_id, review.verdict, user.username)
-    kb.accounts.audit(user.username, f"link_{review.verdict}", passage_id, {"goal_id": goal_id})
-    from ingest.indexing import index_document
-
-    index_document(kb.catalogue, kb.index, kb.catalogue.passage(passage_id).document_id)  # goal facets follow
-    return {"passage_id": passage_id, "goal_id": goal_id, "verdict": review.verdict, "reviewer": user.username}
+    return _review(request, passage_id, goal_id, review.verdict)
 
 
 @router.get("/api/audit", tags=["konto"], summary="Granskningslogg (administratörer)")
