@@ -52,7 +52,10 @@ def convert_file(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
     return text.convert(path, data, fmt)
 
 
-def _child(path: str, limits: Limits, conn) -> None:
+def _child(path: str, limits: Limits, conn, parent_end) -> None:
+    # Close our copy of the parent's end: if the parent is killed, a send then fails with EPIPE instead
+    # of blocking forever on a pipe that nobody will read.
+    parent_end.close()
     try:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     except (ValueError, OSError):
@@ -77,7 +80,7 @@ def convert_isolated(path: Path, limits: Limits = Limits()) -> ConvertedDocument
     """convert_file in a child process, bounded in time and memory: a hostile file costs only itself."""
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(str(path), limits, sender), daemon=True)
+    process = ctx.Process(target=_child, args=(str(path), limits, sender, receiver), daemon=True)
     process.start()
     sender.close()
     try:
