@@ -63,12 +63,20 @@ def index_docs_for(catalogue: Catalogue, doc: DocumentRecord) -> list[IndexDoc]:
 
 
 def index_document(catalogue: Catalogue, index, document_id: str) -> None:
-    doc = catalogue.document(document_id)
-    if doc is None:
-        index.delete_document(document_id)
-        return
-    index.replace_document(doc.id, index_docs_for(catalogue, doc))
-    catalogue.mark_indexed(doc.id, doc.sha256)
+    index_documents(catalogue, index, [document_id])
+
+
+def index_documents(catalogue: Catalogue, index, document_ids: list[str]) -> None:
+    """Write these documents' passages in one commit, then record in the catalogue which version the
+    index holds. A crash in between leaves them marked unindexed, and `sync` writes them again."""
+    docs = {doc_id: catalogue.document(doc_id) for doc_id in dict.fromkeys(document_ids)}
+    for doc_id in [d for d, doc in docs.items() if doc is None]:
+        index.delete_document(doc_id)
+    present = {doc_id: doc for doc_id, doc in docs.items() if doc is not None}
+    if present:
+        index.replace_documents({doc_id: index_docs_for(catalogue, doc) for doc_id, doc in present.items()})
+    for doc in present.values():
+        catalogue.mark_indexed(doc.id, doc.sha256)
 
 
 def all_index_docs(catalogue: Catalogue) -> Iterator[IndexDoc]:
@@ -122,8 +130,11 @@ def sync(catalogue: Catalogue, index) -> Drift:
     if drift.needs_rebuild:
         rebuild(catalogue, index)
         return drift
+    if len(drift.missing_in_index) > max(8, len(catalogue.passage_counts()) // 4):
+        rebuild(catalogue, index)  # much is missing (a killed first ingest): one rebuild beats many commits
+        return drift
     for doc_id in drift.stale_in_index:
         index.delete_document(doc_id)
-    for doc_id in drift.missing_in_index:
-        index_document(catalogue, index, doc_id)
+    for start in range(0, len(drift.missing_in_index), 8):
+        index_documents(catalogue, index, drift.missing_in_index[start:start + 8])
     return drift

@@ -20,7 +20,10 @@ class Knowledge:
         from ingest.goals import load_frameworks
         from ingest.linking import GoalLinker
 
+        from ingest.entities import extract_entities
+
         frameworks = load_frameworks(GOALS_DIR)
+        extract_entities("")  # build the spaCy pipeline and gazetteer patterns now, not in the first file
         return cls(frameworks=frameworks, linker=GoalLinker(frameworks))
 
     def analyse(self, passages: list[Passage], title: str = "") -> tuple[list[dict], list[dict], list[dict]]:

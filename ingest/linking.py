@@ -127,6 +127,8 @@ class GoalLinker:
         self._groups: dict[tuple[str, str], list[int]] = {}
         for row, goal in enumerate(self.targets):
             self._groups.setdefault((goal.framework, goal.level), []).append(row)
+        self._terms = {i: t for t, i in self.vectorise.vocabulary.items()}
+        self._rows = {g.global_id: row for row, g in enumerate(self.targets)}
         self._phrases = {
             g.global_id: sorted({fold(p) for p in g.phrases if len(fold(p)) > 3}, key=len, reverse=True)
             for g in self.targets
@@ -154,16 +156,20 @@ class GoalLinker:
                 scores[goal_id] = max(scores.get(goal_id, 0.0), PARENT_FLOOR * best_child)
         return scores
 
-    def _shared_words(self, text: str, goal_row: int, limit: int = 5) -> list[str]:
-        """The passage's words that pull it toward the goal most, as written (evidence for people)."""
+    def _evidence_basis(self, text: str) -> tuple[dict[str, str], np.ndarray]:
+        """Each stem's first surface word, and the passage's whole-word vector."""
         surface: dict[str, str] = {}
-        for word in re.findall(r"\w[\w:+-]*", text.lower()):
+        for word in dict.fromkeys(re.findall(r"\w[\w:+-]*", text.lower())):
             for term in analyse_terms(word, decompound=False):
                 surface.setdefault(term, word)
-        vector = self.vectorise(analyse_terms(text, decompound=False))
+        return surface, self.vectorise(analyse_terms(text, decompound=False))
+
+    def _shared_words(self, basis: tuple[dict[str, str], np.ndarray], goal_row: int, limit: int = 5) -> list[str]:
+        """The passage's words that pull it toward the goal most, as written (evidence for people)."""
+        surface, vector = basis
         contribution = vector * self.centroids[goal_row]
         best = np.argsort(-contribution)[:limit]
-        terms = {i: t for t, i in self.vectorise.vocabulary.items()}
+        terms = self._terms
         words = [surface.get(terms[i], terms[i]) for i in best if contribution[i] > 0.002]
         return [w for w in words if w not in EVIDENCE_SKIP]
 
@@ -191,6 +197,7 @@ class GoalLinker:
 
         context = " ".join([headings[-1]] if headings else []) + " " + text
         folded = fold(context)
+        basis = None
         for goal_id, model_score in self.inferred_scores(context).items():
             if goal_id in links:
                 continue
@@ -199,9 +206,11 @@ class GoalLinker:
             score = 1.0 - (1.0 - model_score) * (1.0 - boost)
             if score < 0.05:
                 continue
-            row = next(i for i, g in enumerate(self.targets) if g.global_id == goal_id)
             evidence = [f"fras: {p}" for p in phrases]
-            words = self._shared_words(context, row) if score >= 0.2 else []
+            words = []
+            if score >= 0.2:
+                basis = basis or self._evidence_basis(context)
+                words = self._shared_words(basis, self._rows[goal_id])
             if words:
                 evidence.append("ord: " + ", ".join(words))
             self._add(links, self.frameworks.get(goal_id), score, "inferred", evidence)

@@ -10,6 +10,8 @@ import logging
 import os
 import re
 import shutil
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -23,6 +25,10 @@ from ingest.splitter import split
 logger = logging.getLogger(__name__)
 
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
+# During a batch, documents reach the search index in groups: at most this many, or this many seconds
+# after the first of them, so search sees new documents soon while commits stay few.
+INDEX_BATCH = 8
+INDEX_BATCH_SECONDS = 10.0
 
 
 @dataclass
@@ -96,6 +102,10 @@ class Ingester:
         self.catalogue = Catalogue(data.catalogue)
         self._index = index
         self._knowledge = knowledge
+        # Files converted at once: each conversion runs in its own process next to this one's analysis.
+        self._pending_index: list[str] = []
+        self._batching = False
+        self.workers = max(1, min(int(os.environ.get("KUNSKAPSBANK_INGEST_WORKERS", "2")), os.cpu_count() or 1))
 
     @property
     def index(self):
@@ -120,21 +130,66 @@ class Ingester:
     # -- public ------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | os.PathLike], *, visibility: str | None = None,
                      progress: Callable[[Path], None] | None = None) -> IngestReport:
+        """Ingest files in order. While one file is analysed and written here, the next ones are
+        converted in their own processes, so a folder keeps both cores busy."""
         report = IngestReport()
-        for path, problem in iter_files(paths):
-            if progress:
-                progress(path)
-            if problem:
-                report.failed.append({"path": printable(str(path)), "reason": problem})
-                self.catalogue.log(printable(str(path)), printable(path.name), "failed", reason=problem)
-                continue
-            self.ingest_file(path, report, visibility=visibility)
+        files = list(iter_files(paths))
+        self._batching = True
+        flush_at = time.monotonic() + INDEX_BATCH_SECONDS
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, self.workers - 1)) as pool:
+                ahead: dict[int, Future] = {}
+
+                def convert_ahead(i: int) -> None:
+                    if i < len(files) and i not in ahead and files[i][1] is None and self.workers > 1:
+                        ahead[i] = pool.submit(self._convert_if_changed, files[i][0], visibility)
+
+                for i, (path, problem) in enumerate(files):
+                    for j in range(i + 1, i + self.workers):
+                        convert_ahead(j)
+                    if progress:
+                        progress(path)
+                    if problem:
+                        report.failed.append({"path": printable(str(path)), "reason": problem})
+                        self.catalogue.log(printable(str(path)), printable(path.name), "failed", reason=problem)
+                        continue
+                    prepared = ahead.pop(i).result() if i in ahead else None
+                    self.ingest_file(path, report, visibility=visibility, prepared=prepared)
+                    if len(self._pending_index) >= INDEX_BATCH or (self._pending_index and time.monotonic() > flush_at):
+                        self.flush_index()
+                        flush_at = time.monotonic() + INDEX_BATCH_SECONDS
+        finally:
+            self._batching = False
+            self.flush_index()
         return report
+
+    def flush_index(self) -> None:
+        """Index the documents ingested since the last flush, in one commit."""
+        if self._pending_index:
+            from ingest.indexing import index_documents
+
+            pending, self._pending_index = self._pending_index, []
+            index_documents(self.catalogue, self.index, pending)
+
+    def _convert_if_changed(self, path: Path, visibility: str | None):
+        """(sha256, conversion or exception) for a file ingest_file will need to convert; None otherwise."""
+        try:
+            sha = sha256_of(path)
+            existing = self.catalogue.document_by_source(printable(str(path.resolve())))
+            if existing and existing.sha256 == sha and (visibility is None or visibility == existing.visibility):
+                return None
+            from ingest.converters import convert_isolated
+
+            return sha, convert_isolated(path, self.limits)
+        except (ConversionError, OSError) as exc:
+            return None if isinstance(exc, OSError) else (sha, exc)
 
     def ingest_file(self, path: Path, report: IngestReport, *, source_path: str | None = None,
                     display_name: str | None = None, visibility: str | None = None,
-                    extra_meta: dict | None = None) -> str | None:
-        """Ingest one file; returns the document id, or None when it failed (recorded in report)."""
+                    extra_meta: dict | None = None, prepared: tuple | None = None) -> str | None:
+        """Ingest one file; returns the document id, or None when it failed (recorded in report).
+
+        `prepared` is (sha256, converted document or ConversionError) when the file was converted ahead."""
         source = source_path or printable(str(path.resolve()))
         name = display_name or printable(path.name)
         try:
@@ -149,9 +204,14 @@ class Ingester:
                 self.index_document(existing.id)
             return existing.id
         try:
-            from ingest.converters import convert_isolated
+            if prepared is not None and prepared[0] == sha:
+                if isinstance(prepared[1], ConversionError):
+                    raise prepared[1]
+                converted = prepared[1]
+            else:
+                from ingest.converters import convert_isolated
 
-            converted = convert_isolated(path, self.limits)
+                converted = convert_isolated(path, self.limits)
         except ConversionError as exc:
             return self._fail(report, path, source, name, sha, str(exc))
         except OSError as exc:
@@ -210,6 +270,9 @@ class Ingester:
         return doc_id
 
     def index_document(self, document_id: str) -> None:
+        if self._batching:
+            self._pending_index.append(document_id)
+            return
         from ingest.indexing import index_document
 
         index_document(self.catalogue, self.index, document_id)

@@ -381,14 +381,19 @@ class SearchIndex:
                 self._reopen_searcher()
 
     def replace_document(self, document_id: str, docs: list[IndexDoc]) -> None:
-        docs = list(docs)
+        self.replace_documents({document_id: docs})
+
+    def replace_documents(self, documents: dict[str, list[IndexDoc]]) -> None:
+        """Several documents in one commit (a commit costs ~0.2 s, whatever its size)."""
+        documents = {doc_id: list(docs) for doc_id, docs in documents.items()}
 
         def run(w):
-            w.delete_by_term("document_id", document_id)
-            for d in docs:
-                if d.document_id != document_id:
-                    raise ValueError(f"passage {d.passage_id} belongs to {d.document_id}, not {document_id}")
-                w.add_document(**_fields_for(d))
+            for document_id, docs in documents.items():
+                w.delete_by_term("document_id", document_id)
+                for d in docs:
+                    if d.document_id != document_id:
+                        raise ValueError(f"passage {d.passage_id} belongs to {d.document_id}, not {document_id}")
+                    w.add_document(**_fields_for(d))
 
         self._write(run)
 

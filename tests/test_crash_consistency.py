@@ -344,5 +344,6 @@ def test_no_orphans_after_kill(command: str, large_data: Path, tmp_path: Path, s
     assert proc.poll() is None, f"{command} ended before the kill"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
-    assert wait_until(lambda: not group_members(proc.pid), 5), (
+    # a child may finish the work in hand first (a conversion takes seconds on a loaded machine), then must go
+    assert wait_until(lambda: not group_members(proc.pid), 30), (
         f"processes left behind by the killed {command}: {group_members(proc.pid)}")

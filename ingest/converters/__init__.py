@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import resource
 import traceback
 from pathlib import Path
@@ -52,10 +53,27 @@ def convert_file(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
     return text.convert(path, data, fmt)
 
 
+def _die_with_parent(limits: Limits) -> None:
+    """A converter child never outlives its ingest: killed when the parent dies (Linux), and in any
+    case once its time is up. Children forked from a thread pool inherit each other's pipe ends, so
+    a closed pipe alone cannot be relied on to stop them."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+    signal.alarm(int(limits.max_seconds_per_file) + 30)
+
+
 def _child(path: str, limits: Limits, conn, parent_end) -> None:
     # Close our copy of the parent's end: if the parent is killed, a send then fails with EPIPE instead
     # of blocking forever on a pipe that nobody will read.
     parent_end.close()
+    _die_with_parent(limits)
     try:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     except (ValueError, OSError):
