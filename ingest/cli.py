@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -217,9 +218,18 @@ def cmd_serve(args) -> int:
     from webapp.app import create_app
 
     data = _data(args)
-    app = create_app(data)
-    print(f"Kunskapsbanken körs på http://{args.host}:{args.port}  (data: {data.root})")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    print(f"Kunskapsbanken körs på http://{args.host}:{args.port}  (data: {data.root}, {args.workers} process(er))")
+    if args.workers > 1:
+        # Each worker process builds its own app from the environment; they share catalogue and index.
+        os.environ["KUNSKAPSBANK_DATA"] = str(data.root)
+        data.ensure()
+        catalogue, index = open_index(data)  # repair any drift once, before the workers start
+        index.close()
+        catalogue.close()
+        uvicorn.run("webapp.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level="warning")
+    else:
+        uvicorn.run(create_app(data), host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
 
@@ -358,6 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="starta webbgränssnittet")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, choices=range(1, 17), metavar="N",
+                   help="serverprocesser (2 på en maskin med två kärnor ger mest under last)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("user", parents=[common], help="hantera redaktörer och administratörer")

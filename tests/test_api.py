@@ -406,3 +406,46 @@ def test_anonymous_sees_no_editor_controls(client):
     assert 'action="/granska"' not in page and "Ta bort dokumentet" not in page
     assert client.post("/granska", data={"passage_id": hit["passage_id"], "goal_id": "rus-vastmanland:delmal-7",
                                          "verdict": "confirmed"}).status_code == 401
+
+
+def test_upload_left_by_a_killed_server_is_ingested_at_next_start(fresh_data: Path):
+    """A file on disk with a job that a dead process had claimed: the next start finishes it."""
+    import json as jsonlib
+    import sqlite3
+
+    from ingest.config import DataDir
+    from webapp.app import create_app
+
+    with TestClient(create_app(DataDir(fresh_data))):
+        pass  # creates the job table
+    job_id = "00112233aabbccdd"
+    folder = fresh_data / "uploads" / "incoming" / job_id
+    folder.mkdir(parents=True)
+    (folder / "lararplan.md").write_text("# Lärarplan\n\nKompetensutveckling för lärare i Surahammar.\n", encoding="utf-8")
+    dead = subprocess_pid_that_has_exited()
+    db = sqlite3.connect(fresh_data / "catalogue.sqlite3")
+    db.execute("INSERT INTO upload_jobs (id, file_name, uploaded_by, visibility, meta, status, message, created_at, "
+               "claimed_by) VALUES (?,?,?,?,?,?,?,?,?)",
+               (job_id, "lararplan.md", EDITOR[0], "public", jsonlib.dumps({}), "running", "…", time.time(), str(dead)))
+    db.commit()
+    db.close()
+    with TestClient(create_app(DataDir(fresh_data))) as client:
+        auth = {"Authorization": f"Bearer {client.app.state.kb.accounts.create_token(EDITOR[0])}"}
+        deadline = time.time() + 60
+        job = client.get(f"/api/uploads/{job_id}", headers=auth).json()
+        while job["status"] != "done" and time.time() < deadline:
+            time.sleep(0.2)
+            job = client.get(f"/api/uploads/{job_id}", headers=auth).json()
+        assert job["status"] == "done", job
+        hits = client.get("/api/search", params={"q": "kompetensutveckling lärare Surahammar"}).json()["hits"]
+        assert any(h["document_id"] == job["document_id"] for h in hits)
+    assert not folder.exists()
+
+
+def subprocess_pid_that_has_exited() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

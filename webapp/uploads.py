@@ -51,14 +51,34 @@ class UploadJob:
         return data
 
 
+JOBS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS upload_jobs (
+    id TEXT PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,          -- queued | running | done | failed
+    message TEXT NOT NULL,
+    document_id TEXT,
+    created_at REAL NOT NULL,
+    finished_at REAL,
+    claimed_by TEXT                -- "pid" of the server process working on it
+);
+"""
+
+
 class UploadQueue:
+    """Jobs live in the catalogue file, so every server worker process sees every job's status and a
+    job is claimed by exactly one of them."""
+
     def __init__(self, kb):
         self.kb = kb
         self.incoming = kb.data.root / "uploads" / "incoming"
         self.incoming.mkdir(parents=True, exist_ok=True)
-        self.jobs: dict[str, UploadJob] = {}
+        self.me = str(os.getpid())
+        kb.catalogue.db.executescript(JOBS_SCHEMA)
         self._queue: "queue.Queue[str]" = queue.Queue()
-        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name="upload-ingest", daemon=True)
         self._thread.start()
         self._resume()
@@ -74,68 +94,99 @@ class UploadQueue:
         return secrets.token_hex(8)
 
     def submit(self, job: UploadJob) -> UploadJob:
-        (self.incoming / f"{job.id}.json").write_text(json.dumps(job.to_json()), encoding="utf-8")
-        with self._lock:
-            self.jobs[job.id] = job
+        with self.kb.catalogue.transaction() as db:
+            db.execute(
+                """INSERT INTO upload_jobs (id, file_name, uploaded_by, visibility, meta, status, message, created_at)
+                   VALUES (?,?,?,?,?,?,?,?)""",
+                (job.id, job.file_name, job.uploaded_by, job.visibility, json.dumps(job.meta, ensure_ascii=False),
+                 job.status, job.message, job.created_at),
+            )
         self._queue.put(job.id)
         return job
 
     def get(self, job_id: str) -> UploadJob | None:
-        with self._lock:
-            return self.jobs.get(job_id)
+        row = self.kb.catalogue.db.execute("SELECT * FROM upload_jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        data = dict(row)
+        data.pop("claimed_by")
+        data["meta"] = json.loads(data["meta"] or "{}")
+        return UploadJob(**data)
 
     # -- worker ------------------------------------------------------------------------------
     def _resume(self) -> None:
-        for meta_file in sorted(self.incoming.glob("*.json")):
-            try:
-                data = json.loads(meta_file.read_text(encoding="utf-8"))
-                job = UploadJob(id=data["id"], file_name=data["file_name"], uploaded_by=data["uploaded_by"],
-                                visibility=data["visibility"], meta=data.get("meta") or {})
-            except (OSError, ValueError, KeyError):
-                continue
-            if self.path_for(job.id, job.file_name).exists():
-                log.warning("resuming upload %s (%s) left from an earlier run", job.id, job.file_name)
-                with self._lock:
-                    self.jobs[job.id] = job
-                self._queue.put(job.id)
+        """Jobs a stopped server left queued or half done are done again (the file is still on disk)."""
+        rows = self.kb.catalogue.db.execute(
+            "SELECT id, claimed_by FROM upload_jobs WHERE status IN ('queued', 'running')").fetchall()
+        for row in rows:
+            owner = row["claimed_by"]
+            if owner and owner != self.me and _alive(int(owner)):
+                continue  # another live worker has it
+            with self.kb.catalogue.transaction() as db:
+                db.execute("UPDATE upload_jobs SET status = 'queued', claimed_by = NULL WHERE id = ? AND "
+                           "(claimed_by IS NULL OR claimed_by = ?)", (row["id"], owner))
+            log.warning("resuming upload %s left from an earlier run", row["id"])
+            self._queue.put(row["id"])
+
+    def _claim(self, job_id: str) -> bool:
+        with self.kb.catalogue.transaction() as db:
+            cursor = db.execute("UPDATE upload_jobs SET status = 'running', claimed_by = ?, message = ? "
+                                "WHERE id = ? AND status = 'queued'", (self.me, "Läser filen och kopplar till mål …", job_id))
+            return cursor.rowcount == 1
+
+    def _finish(self, job: UploadJob) -> None:
+        with self.kb.catalogue.transaction() as db:
+            db.execute("UPDATE upload_jobs SET status = ?, message = ?, document_id = ?, finished_at = ? WHERE id = ?",
+                       (job.status, job.message, job.document_id, job.finished_at, job.id))
 
     def _work(self) -> None:
         from ingest.pipeline import IngestReport, Ingester
 
         ingester = None
         while True:
-            job = self.get(self._queue.get())
-            if job is None:
-                continue
-            if ingester is None:
-                ingester = Ingester(self.kb.data, self.kb.limits, index=self.kb.index)
-            job.status, job.message = "running", "Läser filen och kopplar till mål …"
-            path = self.path_for(job.id, job.file_name)
-            report = IngestReport()
+            job_id = self._queue.get()
             try:
-                doc_id = ingester.ingest_file(path, report, source_path=f"upload:{job.file_name}",
-                                              display_name=job.file_name, visibility=job.visibility,
-                                              extra_meta=job.meta)
-            except Exception as exc:  # the worker must survive anything a file does
-                log.exception("upload %s failed", job.id)
-                doc_id, report.failed = None, [{"path": str(path), "reason": f"Oväntat fel: {exc}"}]
-            if doc_id:
-                job.status, job.document_id = "done", doc_id
-                job.message = "Klart: dokumentet är sökbart." if report.ingested else "Filen fanns redan; inget ändrades."
-                self.kb.accounts.audit(job.uploaded_by, "upload", doc_id, {"file_name": job.file_name,
-                                                                           "visibility": job.visibility})
-            else:
-                job.status = "failed"
-                job.message = report.failed[0]["reason"] if report.failed else "Filen kunde inte läsas in."
-                self.kb.accounts.audit(job.uploaded_by, "upload_failed", job.file_name, {"reason": job.message})
-            job.finished_at = time.time()
-            # The original is kept content-addressed by the ingester; the incoming copy can go.
-            for leftover in (path, self.incoming / f"{job.id}.json"):
-                try:
-                    os.unlink(leftover)
-                except OSError:
-                    pass
-            try:
-                path.parent.rmdir()
-            except OSError:
-                pass
+                if not self._claim(job_id):
+                    continue
+                job = self.get(job_id)
+                if ingester is None:
+                    ingester = Ingester(self.kb.data, self.kb.limits, index=self.kb.index)
+                self._run(ingester, job, IngestReport())
+            except Exception:  # the worker must survive anything, the database included
+                log.exception("upload %s could not be processed", job_id)
+
+    def _run(self, ingester, job: UploadJob, report) -> None:
+        path = self.path_for(job.id, job.file_name)
+        try:
+            doc_id = ingester.ingest_file(path, report, source_path=f"upload:{job.file_name}",
+                                          display_name=job.file_name, visibility=job.visibility, extra_meta=job.meta)
+        except Exception as exc:  # a file must never stop the worker
+            log.exception("upload %s failed", job.id)
+            doc_id, report.failed = None, [{"path": str(path), "reason": f"Oväntat fel: {exc}"}]
+        if doc_id:
+            job.status, job.document_id = "done", doc_id
+            job.message = "Klart: dokumentet är sökbart." if report.ingested else "Filen fanns redan; inget ändrades."
+            self.kb.accounts.audit(job.uploaded_by, "upload", doc_id, {"file_name": job.file_name,
+                                                                       "visibility": job.visibility})
+        else:
+            job.status = "failed"
+            job.message = report.failed[0]["reason"] if report.failed else "Filen kunde inte läsas in."
+            self.kb.accounts.audit(job.uploaded_by, "upload_failed", job.file_name, {"reason": job.message})
+        job.finished_at = time.time()
+        self._finish(job)
+        # The original is kept content-addressed by the ingester; the incoming copy can go.
+        try:
+            os.unlink(path)
+            path.parent.rmdir()
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
