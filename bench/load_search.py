@@ -157,9 +157,10 @@ class Budget:
 
 
 # -- server and ingest -----------------------------------------------------------------------------
-def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
+def start_server(data_dir: Path, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     env = {**os.environ, "KUNSKAPSBANK_DATA": str(data_dir)}
-    return subprocess.Popen([*kunskapsbank(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+    return subprocess.Popen([*kunskapsbank(), "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=True)
 
@@ -230,6 +231,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--token", default=os.environ.get("KUNSKAPSBANK_TOKEN"),
                    help="API-nyckel (Authorization: Bearer), för att även söka i interna dokument")
     p.add_argument("--serve", action="store_true", help="starta `kunskapsbank serve` för körningen")
+    p.add_argument("--workers", type=int, default=1, help="serverprocesser för --serve (standard 1)")
     p.add_argument("--port", type=int, help="port för --serve (standard: en ledig port)")
     p.add_argument("--data-dir", type=Path, help="datakatalog för --serve och --ingest-during")
     p.add_argument("--ingest-during", type=Path, metavar="SÖKVÄG",
@@ -268,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.serve:
             args.data_dir.mkdir(parents=True, exist_ok=True)
-            server = start_server(args.data_dir.resolve(), port, log)
+            server = start_server(args.data_dir.resolve(), port, log, args.workers)
         health_before = wait_healthy(base_url, 90 if server else 10, server)
 
         recorder, stop, budget = Recorder(), threading.Event(), Budget(args.requests)

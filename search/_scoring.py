@@ -29,9 +29,46 @@ def _length_lut() -> np.ndarray:
 _LUT = None
 
 
+class SegmentCache:
+    """Postings and field lengths per Whoosh segment, kept across searchers.
+
+    A commit during an ingest adds a small segment; the big ones are unchanged, so a new searcher
+    reuses what was read from them instead of decoding 100k postings again in Python. Deletion counts
+    are part of the key: a segment with new deletions is read again."""
+
+    def __init__(self, max_entries: int = 4 * POSTINGS_CACHE):
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+
+def _segment_key(reader, with_deletions: bool = True) -> str | None:
+    """The segment's id, plus its deletion count: Whoosh leaves deleted documents out of a segment's
+    postings, so a deletion makes its cached postings stale (field lengths stay valid)."""
+    try:
+        segment = reader.segment()
+        return f"{segment.segment_id()}:{segment.deleted_count()}" if with_deletions else segment.segment_id()
+    except Exception:
+        return None
+
+
 class VecIndex:
-    def __init__(self, searcher):
+    def __init__(self, searcher, shared: SegmentCache | None = None):
         self.s = searcher
+        self.shared = shared
         self.N = searcher.doc_count_all()
         self.live = max(1, searcher.doc_count())
         self.leaves = list(searcher.leaf_searchers())
@@ -52,20 +89,15 @@ class VecIndex:
         ids_parts, tf_parts = [], []
         for sub, offset in self.leaves:
             reader = sub.reader()
-            try:
-                if (field, term) not in reader:
-                    continue
-                m = reader.postings(field, term)
-            except Exception:
-                continue
-            ids, tfs = [], []
-            while m.is_active():
-                ids.append(m.id())
-                tfs.append(m.weight())
-                m.next()
-            if ids:
-                ids_parts.append(np.asarray(ids, dtype=np.int64) + offset)
-                tf_parts.append(np.asarray(tfs, dtype=np.float32))
+            segment = _segment_key(reader) if self.shared is not None else None
+            local = self.shared.get((segment, "p", field, term)) if segment else None
+            if local is None:
+                local = self._read_postings(reader, field, term)
+                if segment:
+                    self.shared.put((segment, "p", field, term), local)
+            if len(local[0]):
+                ids_parts.append(local[0] + offset)
+                tf_parts.append(local[1])
         if ids_parts:
             value = (np.concatenate(ids_parts), np.concatenate(tf_parts))
         else:
@@ -75,6 +107,20 @@ class VecIndex:
             if len(self._post) > POSTINGS_CACHE:
                 self._post.popitem(last=False)
         return value
+
+    @staticmethod
+    def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        ids, tfs = [], []
+        try:
+            if (field, term) in reader:
+                m = reader.postings(field, term)
+                while m.is_active():
+                    ids.append(m.id())
+                    tfs.append(m.weight())
+                    m.next()
+        except Exception:
+            ids, tfs = [], []
+        return np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32)
 
     def lengths(self, field: str) -> np.ndarray:
         arr = self._lengths.get(field)
@@ -86,6 +132,11 @@ class VecIndex:
             for sub, offset in self.leaves:
                 reader = sub.reader()
                 n = reader.doc_count_all()
+                segment = _segment_key(reader, with_deletions=False) if self.shared is not None else None
+                cached = self.shared.get((segment, "len", field)) if segment else None
+                if cached is not None and len(cached) == n:
+                    arr[offset:offset + n] = cached
+                    continue
                 col = None
                 try:
                     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -98,6 +149,8 @@ class VecIndex:
                     arr[offset:offset + n] = _LUT[raw]
                 else:
                     arr[offset:offset + n] = [reader.doc_field_length(i, field, 0) or 0 for i in range(n)]
+                if segment:
+                    self.shared.put((segment, "len", field), arr[offset:offset + n].copy())
             self._lengths[field] = arr
             total = float(self.s.field_length(field) or 0)
             self._avg[field] = max(1.0, total / max(1, self.N))

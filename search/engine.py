@@ -35,7 +35,7 @@ from search._analysis import (
     ANALYSIS_VERSION, STOP_WORDS, SwedishAnalyzer, SwedishDecompoundAnalyzer, analyse, raw_tokens, sv_stem,
 )
 from search._synonyms import SynonymTable, load_synonyms
-from search._scoring import VecIndex
+from search._scoring import SegmentCache, VecIndex
 from search.api import Filters, Hit, IndexDoc, SearchResults
 
 SCHEMA_VERSION = 4
@@ -265,6 +265,7 @@ class SearchIndex:
         self._cache_size = cache_size
         self._searcher = None
         self._aux: dict = {}
+        self._segments = SegmentCache()  # per-segment postings, kept when a commit opens a new searcher
         self._generation = 0  # bumped on every commit: cache keys
         self.needs_rebuild = False
         self._open()
@@ -513,7 +514,7 @@ class SearchIndex:
     def _vec(self, s) -> VecIndex:
         v = self._aux.get("vec")
         if v is None or v.s is not s:
-            v = self._aux["vec"] = VecIndex(s)
+            v = self._aux["vec"] = VecIndex(s, self._segments)
         return v
 
     def _term_scores(self, v: VecIndex, term: str, alts=(), with_parts=True, scale=1.0) -> np.ndarray:
