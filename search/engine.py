@@ -13,6 +13,7 @@ file left by a killed process never blocks).
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 import itertools
 import html
 import json
@@ -1004,23 +1005,30 @@ class SearchIndex:
 # --------------------------------------------------------------------------- snippets
 
 SNIPPET_CHARS = 260
+SNIPPET_CACHE = 4096  # analysed passages kept: analysis is most of a query's cost, and hits recur
+
+
+@lru_cache(maxsize=SNIPPET_CACHE)
+def _analysed_spans(text: str, decompound: bool) -> tuple[tuple[str, int, int], ...]:
+    """(term, start, end) for every indexed term of a passage, as the snippet analyser makes them."""
+    try:
+        return tuple((t.text, t.startchar, t.endchar)
+                     for t in _snippet_analyzer(decompound)(text, positions=True, chars=True, mode="index"))
+    except Exception:
+        return ()
 
 
 def make_snippet(text: str, terms: set[str], decompound: bool = True, width: int = SNIPPET_CHARS,
                  focus: set[str] | None = None) -> str:
     """Escaped HTML around the best window of matches, with <mark> around every matched word
     (exact, stemmed, or through a compound part)."""
-    analyzer = _snippet_analyzer(decompound)
     spans: list[tuple[int, int]] = []
     focus_spans: list[tuple[int, int]] = []
-    try:
-        for t in analyzer(text, positions=True, chars=True, mode="index"):
-            if t.text in terms:
-                spans.append((t.startchar, t.endchar))
-                if focus and t.text in focus:
-                    focus_spans.append((t.startchar, t.endchar))
-    except Exception:
-        spans = []
+    for term, startchar, endchar in _analysed_spans(text, decompound):
+        if term in terms:
+            spans.append((startchar, endchar))
+            if focus and term in focus:
+                focus_spans.append((startchar, endchar))
     spans = sorted(set(spans))
     window_spans = sorted(set(focus_spans)) or spans
     if len(text) <= width:

@@ -54,9 +54,8 @@ def convert_file(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
 
 
 def _die_with_parent(limits: Limits) -> None:
-    """A converter child never outlives its ingest: killed when the parent dies (Linux), and in any
-    case once its time is up. Children forked from a thread pool inherit each other's pipe ends, so
-    a closed pipe alone cannot be relied on to stop them."""
+    """A converter child never outlives its ingest: its parent is the fork server, which exits when the
+    ingest process dies, and the child is then killed (Linux); in any case it ends once its time is up."""
     try:
         import ctypes
 
@@ -69,10 +68,7 @@ def _die_with_parent(limits: Limits) -> None:
     signal.alarm(int(limits.max_seconds_per_file) + 30)
 
 
-def _child(path: str, limits: Limits, conn, parent_end) -> None:
-    # Close our copy of the parent's end: if the parent is killed, a send then fails with EPIPE instead
-    # of blocking forever on a pipe that nobody will read.
-    parent_end.close()
+def _child(path: str, limits: Limits, conn) -> None:
     _die_with_parent(limits)
     try:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
@@ -94,11 +90,26 @@ def _child(path: str, limits: Limits, conn, parent_end) -> None:
         conn.close()
 
 
+_CONTEXT = None
+
+
+def _context():
+    """Children come from a fork server: a small single-threaded process with the converters already
+    imported. Forking the ingest process itself is unsafe once it has threads (the web server, the
+    look-ahead conversions): a child can inherit a lock some other thread held and hang forever."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = multiprocessing.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload(["ingest.converters", "ingest.converters.pdf", "ingest.converters.docx",
+                                         "ingest.converters.html", "ingest.converters.text"])
+    return _CONTEXT
+
+
 def convert_isolated(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
     """convert_file in a child process, bounded in time and memory: a hostile file costs only itself."""
-    ctx = multiprocessing.get_context("fork")
+    ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(str(path), limits, sender, receiver), daemon=True)
+    process = ctx.Process(target=_child, args=(str(path), limits, sender), daemon=True)
     process.start()
     sender.close()
     try:
