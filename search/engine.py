@@ -36,7 +36,7 @@ from search._analysis import (
     ANALYSIS_VERSION, STOP_WORDS, SwedishAnalyzer, SwedishDecompoundAnalyzer, analyse, raw_tokens, sv_stem,
 )
 from search._synonyms import SynonymTable, load_synonyms
-from search._scoring import SegmentCache, VecIndex
+from search._scoring import SegmentCache, VecIndex, _segment_key
 from search.api import Filters, Hit, IndexDoc, SearchResults
 
 SCHEMA_VERSION = 4
@@ -664,9 +664,16 @@ class SearchIndex:
                 reader = sub.reader()
                 if field not in reader.indexed_field_names():
                     continue
-                for term in reader.lexicon(field):
-                    value = term.decode("utf-8") if isinstance(term, bytes) else term
-                    ids = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)
+                segment = _segment_key(reader)
+                local = self._segments.get((segment, "facet", field)) if segment else None
+                if local is None:  # read once per segment version, not once per searcher
+                    local = {}
+                    for term in reader.lexicon(field):
+                        value = term.decode("utf-8") if isinstance(term, bytes) else term
+                        local[value] = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)
+                    if segment:
+                        self._segments.put((segment, "facet", field), local)
+                for value, ids in local.items():
                     out.setdefault(value, []).append(ids + offset)
             self._aux[key] = {v: np.concatenate(a) for v, a in out.items()}
         return self._aux[key]

@@ -142,6 +142,10 @@ class UploadQueue:
     def _work(self) -> None:
         from ingest.pipeline import IngestReport, Ingester
 
+        try:  # this thread only (Linux): uploads are ingested at low priority, searches stay quick
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (OSError, AttributeError):
+            pass
         ingester = None
         while True:
             job_id = self._queue.get()
