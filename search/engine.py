@@ -881,8 +881,7 @@ class SearchIndex:
         width = len(need) + 3
         out = []
         for docnum, sc in head:
-            text = s.stored_fields(docnum).get("text") or ""
-            seq = [t.text for t in _RERANK_ANALYZER(text, mode="query") if not getattr(t, "sub", False)]
+            seq = _rerank_terms(s.stored_fields(docnum).get("text") or "")
             close = False
             last: dict[str, int] = {}
             for i, t in enumerate(seq):
@@ -1013,6 +1012,12 @@ class SearchIndex:
 
 SNIPPET_CHARS = 260
 SNIPPET_CACHE = 4096  # analysed passages kept: analysis is most of a query's cost, and hits recur
+
+
+@lru_cache(maxsize=SNIPPET_CACHE)
+def _rerank_terms(text: str) -> tuple[str, ...]:
+    """A passage's main terms in order (no alternatives), for the proximity check; cached like snippets."""
+    return tuple(t.text for t in _RERANK_ANALYZER(text, mode="query") if not getattr(t, "sub", False))
 
 
 @lru_cache(maxsize=SNIPPET_CACHE)
