@@ -449,3 +449,49 @@ def subprocess_pid_that_has_exited() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def test_login_is_rate_limited(writable):
+    for _ in range(5):
+        response = writable.post("/logga-in", data={"username": EDITOR[0], "password": "fel-losenord-123",
+                                                    "csrf": csrf_of(writable)})
+        assert response.status_code == 401
+    response = writable.post("/logga-in", data={"username": EDITOR[0], "password": EDITOR[1], "csrf": csrf_of(writable)},
+                             follow_redirects=False)
+    assert response.status_code == 429  # even the right password waits once the limit is reached
+    assert "För många" in response.text
+
+
+def test_two_server_workers_share_catalogue_and_index(corpus_data: Path):
+    import json as jsonlib
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "KUNSKAPSBANK_DATA": str(corpus_data)}
+    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--port", str(port), "--workers", "2"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        totals = set()
+        for _ in range(20):  # spread over both workers
+            with urllib.request.urlopen(base + "/api/search?q=vuxenutbildning", timeout=10) as response:
+                totals.add(jsonlib.load(response)["total"])
+        assert len(totals) == 1 and totals.pop() > 0
+    finally:
+        import signal
+
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)

@@ -42,6 +42,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)], pass
         return templates.TemplateResponse(request, "login.html", {
             "request": request, "next": _safe_next(next), "nav": "login",
             "error": "Fel användarnamn eller lösenord."}, status_code=401)
+    accounts.reset_failed_logins(key)
     accounts.audit(user.username, "login", user.username, {"ip": client})
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, session_cookie_value(request, user.username), max_age=SESSION_SECONDS,
