@@ -193,3 +193,48 @@ def test_no_axe_violations(server, browser, path):
     assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
     if path == "/":
         browser.save_screenshot(str(SCREENSHOTS / "start.png"))
+
+
+@pytest.fixture
+def editor_server(fresh_data: Path):
+    """A server of its own: this test adds a document, the shared corpus must stay as it is."""
+    port = _free_port()
+    env = {**os.environ, "KUNSKAPSBANK_DATA": str(fresh_data)}
+    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_editor_signs_in_uploads_and_follows_progress(editor_server, browser, tmp_path):
+    from tests.conftest import EDITOR
+
+    report = tmp_path / "lägesrapport-lärcentrum.md"
+    report.write_text("# Lägesrapport Lärcentrum Skinnskatteberg\n\nLärcentrum erbjuder studiehandledning "
+                      "för vuxna som läser på distans.\n", encoding="utf-8")
+    browser.delete_all_cookies()
+    browser.get(editor_server + "/logga-in")
+    css(browser, "#username")[0].send_keys(EDITOR[0])
+    css(browser, "#password")[0].send_keys(EDITOR[1])
+    css(browser, "form.stacked-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "Logga ut" in d.page_source)
+    browser.get(editor_server + "/ladda-upp")
+    assert _axe_violations(browser) == []
+    css(browser, "#file")[0].send_keys(str(report))
+    css(browser, "#vis-public")[0].click()
+    css(browser, "form.stacked-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "/uppladdningar/" in d.current_url)
+    wait_for(browser, lambda d: "Öppna dokumentet" in d.page_source, timeout=60)  # htmx polls the status
+    assert "klar" in css(browser, "#upload-status")[0].text
+    link_text(browser, "Öppna dokumentet").click()
+    wait_for(browser, lambda d: "Lärcentrum Skinnskatteberg" in css(d, "h1")[0].text)
+    assert "Ta bort dokumentet" in browser.page_source  # editors see the editing tools
