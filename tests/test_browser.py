@@ -179,7 +179,9 @@ def _axe_violations(browser) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", ["/", "/sok?q=kompetensf%C3%B6rs%C3%B6rjning", "DOCUMENT", "/mal",
-                                  "/mal/rus-vastmanland:delmal-17", "/entiteter/project:digi-60-plus", "/logga-in"])
+                                  "/mal/rus-vastmanland:delmal-17", "/entiteter/project:digi-60-plus", "/logga-in",
+                                  "/mal/rus-vastmanland:vision", "/dokument", "/entiteter", "/sok",
+                                  "/sok?q=utbildning&org=Region+V%C3%A4stmanland", "/d/finns-inte"])
 def test_no_axe_violations(server, browser, path):
     if not AXE.exists():
         pytest.fail("axe-core is missing: `npm ci` installs it")
