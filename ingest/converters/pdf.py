@@ -56,6 +56,17 @@ def _page_lines_with_sizes(page) -> tuple[str, dict[str, float]]:
     return text, sizes
 
 
+def _size_of(line: str, sizes: dict[str, float]) -> float:
+    """Font size of a line; a line that de-hyphenation joined with the next one has the size of its
+    first part."""
+    key = _key(line)
+    size = sizes.get(key)
+    if size is not None:
+        return size
+    starts = [k for k in sizes if len(k) >= 8 and key.startswith(k)]
+    return sizes[max(starts, key=len)] if starts else 0.0
+
+
 def _repeated_lines(pages: list[list[str]]) -> set[str]:
     """Lines at the top or bottom of many pages: running headers and footers."""
     if len(pages) < 3:
@@ -135,7 +146,7 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
                 continue
             if re.sub(r"\d+", "#", _key(line)) in repeated:
                 continue
-            lines.append((number, line, sizes.get(_key(line), 0.0)))
+            lines.append((number, line, _size_of(line, sizes)))
 
     blocks = _blocks_from_lines(lines)
     warnings = []
