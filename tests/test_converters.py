@@ -2,6 +2,7 @@
 third-party files in ../shared/corpus-real whose extraction problems SOURCES.md lists."""
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -17,7 +18,7 @@ from ingest.model import ConversionError
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus" / "documents"
-REAL = REPO.parent / "shared" / "corpus-real"
+REAL = Path(os.environ.get("KUNSKAPSBANK_REAL_CORPUS", REPO.parent / "shared" / "corpus-real"))
 needs_real = pytest.mark.skipif(not REAL.exists(), reason="../shared/corpus-real is not beside the repo")
 
 # A word broken at a line end and left as "infor- mation"; coordination ("hälso- och sjukvård") is fine.

@@ -18,7 +18,7 @@ from ingest.indexing import find_drift
 from ingest.pipeline import Ingester
 
 REPO = Path(__file__).resolve().parents[1]
-REAL = REPO.parent / "shared" / "corpus-real"
+REAL = Path(os.environ.get("KUNSKAPSBANK_REAL_CORPUS", REPO.parent / "shared" / "corpus-real"))
 
 
 def run_cli(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
