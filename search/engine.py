@@ -950,8 +950,9 @@ class SearchIndex:
             if w in STOP_WORDS:
                 continue
             stem = sv_stem(w)
-            if reader.doc_frequency("body", stem) > 0:
-                continue
+            if reader.doc_frequency("body", stem) > 0 and len(
+                    self._matching(s, And([Term("body", stem), fq]), max_docs=1)[0]):
+                continue  # a known word among what the asker may see (counting all documents would leak)
             maxdist = 1 if len(w) <= 5 else 2
             prefix = 2 if len(w) >= 6 else 1  # first letters as typed: keeps the lexicon walk short
             cands = list(dict.fromkeys(list(corrector.suggest(w, limit=5, maxdist=maxdist, prefix=prefix))

@@ -495,3 +495,65 @@ def test_two_server_workers_share_catalogue_and_index(corpus_data: Path):
 
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def test_suggestions_do_not_reveal_words_of_internal_documents(client):
+    secret = client.get("/api/search", params={"q": SECRET_WORD}).json()
+    unknown = client.get("/api/search", params={"q": SECRET_WORD[:-1] + "q"}).json()
+    assert secret["total"] == 0 and secret["suggestion"] == unknown["suggestion"]
+
+
+def test_rate_limit_is_not_bypassed_with_spaces_in_the_name(writable):
+    for i in range(5):
+        writable.post("/logga-in", data={"username": EDITOR[0], "password": "fel-losenord-123", "csrf": csrf_of(writable)})
+    response = writable.post("/logga-in", data={"username": EDITOR[0] + "   ", "password": EDITOR[1],
+                                                "csrf": csrf_of(writable)}, follow_redirects=False)
+    assert response.status_code == 429
+
+
+def test_pages_count_documents_when_results_are_grouped(client):
+    data = client.get("/api/search", params={"q": "vuxenutbildning", "limit": 5}).json()
+    page = client.get("/sok", params={"q": "vuxenutbildning", "limit": 5}).text
+    pages = -(-data["total_documents"] // 5)
+    assert f"Sida 1 av {pages}" in page
+    last = client.get("/api/search", params={"q": "vuxenutbildning", "limit": 5, "page": pages}).json()
+    assert last["hits"], "the last page shown must have hits"
+
+
+def test_removing_one_facet_value_keeps_the_others(client):
+    orgs = [f["value"] for f in client.get("/api/search", params={"q": "utbildning"}).json()["facets"]["organisation"][:2]]
+    page = client.get("/sok", params={"q": "utbildning", "org": orgs}).text
+    for kept in orgs:
+        removed = [o for o in orgs if o != kept][0]
+        from urllib.parse import urlencode
+
+        assert urlencode([("q", "utbildning"), ("org", kept)]) in page.replace("&amp;", "&"), removed
+
+
+def test_long_swedish_file_name_is_shortened_not_a_crash(writable):
+    kb = writable.app.state.kb
+    auth = {"Authorization": f"Bearer {kb.accounts.create_token(EDITOR[0])}"}
+    name = "å" * 146 + ".txt"
+    response = writable.post("/api/documents", files={"file": (name, "Text om lärcentra.".encode(), "text/plain")},
+                             headers=auth)
+    assert response.status_code == 202
+    job = response.json()
+    assert job["file_name"].endswith(".txt") and len(job["file_name"].encode()) <= 200
+
+
+def test_large_bodies_are_refused_before_they_are_read(client):
+    response = client.post("/api/link", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert client.post("/logga-in", content=b"x" * (2 * 1024 * 1024),
+                       headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 413
+
+
+def test_health_counts_only_what_the_asker_may_see(client):
+    public = client.get("/api/documents").json()["documents"]
+    assert client.get("/healthz").json()["documents"] == len(public)
+
+
+def test_pages_are_never_cached_by_shared_caches(client):
+    response = client.get("/sok", params={"q": "bibliotek"})
+    assert "no-store" in response.headers["cache-control"] and "HX-Request" in response.headers["vary"]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
+from ingest.accounts import normalise_username
 from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, require_admin,
                          require_editor, session_cookie_value)
 from webapp.document_pages import DocumentId, PassageId
@@ -31,7 +32,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)], pass
     check_csrf(request, csrf)
     accounts = request.app.state.kb.accounts
     client = request.client.host if request.client else "?"
-    key = f"{username.lower()}|{client}"
+    key = f"{normalise_username(username)}|{client}"  # the same name verify() checks: no bypass by spaces
     if not accounts.login_allowed(key):
         return templates.TemplateResponse(request, "login.html", {
             "request": request, "next": _safe_next(next), "nav": "login",
@@ -85,7 +86,12 @@ async def _receive(request: Request, file: UploadFile, visibility: str, meta: di
     job_id = kb.uploads.new_job_id()
     target = kb.uploads.path_for(job_id, name)
     size = 0
-    with open(target, "wb") as out:
+    try:
+        out = open(target, "wb")
+    except OSError:
+        target.parent.rmdir()
+        raise HTTPException(422, "Filnamnet kan inte användas. Byt namn på filen och försök igen.") from None
+    with out:
         while chunk := await file.read(CHUNK):
             size += len(chunk)
             if size > limit:

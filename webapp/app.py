@@ -32,11 +32,12 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 STATUS_TITLES = {400: "Felaktig begäran", 401: "Inloggning krävs", 403: "Åtkomst nekad", 404: "Sidan finns inte",
-                 405: "Metoden stöds inte", 413: "Filen är för stor", 422: "Ogiltiga parametrar",
+                 405: "Metoden stöds inte", 411: "Längd saknas", 413: "För stor förfrågan", 422: "Ogiltiga parametrar",
                  429: "För många försök", 500: "Något gick fel"}
 
 
 UPLOAD_PATHS = ("/api/documents", "/ladda-upp")
+MAX_FORM_BYTES = 1024 * 1024  # every other write (forms, /api/link, reviews) is small
 
 
 def _early_error(request: Request, status: int, message: str) -> Response:
@@ -74,24 +75,31 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
     def healthz(request: Request):
         from ingest.indexing import find_drift
 
+        from webapp.auth import visibility_for
+
         kb = request.app.state.kb
         drift = find_drift(kb.catalogue, kb.index)
         counts = kb.catalogue.passage_counts()
-        return {"status": "ok", "documents": len(counts), "passages": sum(counts.values()),
+        visible = {d.id for d in kb.catalogue.documents(visibility_for(request))}  # never count internal ones
+        return {"status": "ok", "documents": len(visible), "passages": sum(n for d, n in counts.items() if d in visible),
                 "index_in_sync": drift.clean}
 
     @app.middleware("http")
     async def guard_uploads(request: Request, call_next):
         """Refuse oversized or anonymous upload bodies before they are read and spooled to disk."""
-        if request.method in ("POST", "PUT") and request.url.path in UPLOAD_PATHS:
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             length = request.headers.get("content-length")
-            max_bytes = request.app.state.kb.limits.max_file_bytes
-            limit = max_bytes + 1024 * 1024  # room for the other form fields
-            if length is None or not length.isdigit() or int(length) > limit:
-                return _early_error(request, 413, f"Filen är större än gränsen på {max_bytes // (1024 * 1024)} MB"
-                                    " (eller så saknas Content-Length).")
-            if not request.cookies.get(SESSION_COOKIE) and not request.headers.get("authorization"):
-                return _early_error(request, 401, "Du måste logga in för att ladda upp.")
+            if request.url.path in UPLOAD_PATHS:
+                max_bytes = request.app.state.kb.limits.max_file_bytes
+                if length is None or not length.isdigit() or int(length) > max_bytes + 1024 * 1024:
+                    return _early_error(request, 413, f"Filen är större än gränsen på {max_bytes // (1024 * 1024)} MB"
+                                        " (eller så saknas Content-Length).")
+                if not request.cookies.get(SESSION_COOKIE) and not request.headers.get("authorization"):
+                    return _early_error(request, 401, "Du måste logga in för att ladda upp.")
+            elif length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+                return _early_error(request, 413, "Förfrågan är för stor.")
+            elif length is None and request.headers.get("transfer-encoding"):
+                return _early_error(request, 411, "Förfrågan måste ange sin längd (Content-Length).")
         return await call_next(request)
 
     @app.middleware("http")
@@ -107,6 +115,11 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
                                 secure=request.url.scheme == "https", max_age=7 * 24 * 3600)
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
             response.headers.setdefault("Cache-Control", "no-store")
+        elif not request.url.path.startswith("/static/"):
+            # Pages differ by who is signed in and by htmx (fragment or page): never from a shared cache,
+            # and internal pages not kept after signing out.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+            response.headers.setdefault("Vary", "Cookie, HX-Request, HX-Target")
         return response
 
     def wants_json(request: Request) -> bool:

@@ -63,6 +63,12 @@ def run_search(request: Request, params: SearchParams) -> SearchResults:
     return kb.index.search(params.q, filters, limit=params.limit, offset=params.offset, group=not params.all)
 
 
+def _page_count(results: SearchResults, params: SearchParams) -> int:
+    """Grouped results show one hit per document, so pages are counted in documents then."""
+    shown = results.total if params.all or results.total_documents is None else results.total_documents
+    return -(-shown // params.limit) if shown else 0
+
+
 def facet_label(kb, field: str, value) -> str:
     if field == "goal":
         goal = kb.frameworks.get(str(value))
@@ -99,7 +105,7 @@ def search_page(request: Request, params: Annotated[SearchParams, Depends()], fo
         facets.append({"field": field, "param": param, "name": FACET_NAMES.get(field, field), "items": items})
     context = {"request": request, "params": params, "results": results, "facets": facets,
                "current": params.as_dict(), "page_number": params.offset // params.limit + 1,
-               "pages": max(1, -(-results.total // params.limit)) if results.total else 0}
+               "pages": _page_count(results, params)}
     partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "resultat"
     return templates.TemplateResponse(request, "_results.html" if partial else "search.html", context)
 

@@ -28,7 +28,12 @@ def safe_file_name(name: str) -> str:
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]+", "_", name).strip(" .")
     name = re.sub(r"\s+", " ", name)
-    return name[:150] or "namnlos"
+    stem, dot, suffix = name.rpartition(".")
+    stem, suffix = (stem, dot + suffix) if dot and len(suffix) <= 10 else (name, "")
+    # File systems allow 255 bytes, and å/ä/ö take two: shorten the stem, keep the extension.
+    while stem and len((stem + suffix).encode("utf-8")) > 200:
+        stem = stem[:-1]
+    return (stem.rstrip(" .") + suffix) if stem.strip(" .") else "namnlos" + suffix
 
 
 @dataclass
