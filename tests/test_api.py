@@ -557,3 +557,14 @@ def test_health_counts_only_what_the_asker_may_see(client):
 def test_pages_are_never_cached_by_shared_caches(client):
     response = client.get("/sok", params={"q": "bibliotek"})
     assert "no-store" in response.headers["cache-control"] and "HX-Request" in response.headers["vary"]
+
+
+def test_anonymous_linking_is_rate_limited_but_tokens_are_not(writable):
+    from webapp import goal_pages
+
+    goal_pages.ANONYMOUS_LINK_LIMIT._calls.clear()
+    statuses = [writable.post("/api/link", json={"text": "bussar och pendling"}).status_code for _ in range(32)]
+    assert statuses[:30] == [200] * 30 and statuses[30:] == [429, 429]
+    token = writable.app.state.kb.accounts.create_token(EDITOR[0])
+    assert writable.post("/api/link", json={"text": "bussar"}, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    goal_pages.ANONYMOUS_LINK_LIMIT._calls.clear()

@@ -2,7 +2,9 @@
 and POST /api/link (the same as `kunskapsbank link`)."""
 from __future__ import annotations
 
-from collections import OrderedDict
+import threading
+import time
+from collections import OrderedDict, defaultdict, deque
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -11,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ingest.cli import link_json
 from ingest.goals import Goal
-from webapp.auth import visibility_for
+from webapp.auth import current_user, visibility_for
 from webapp.serialise import goal_url
 from webapp.templating import templates
 
@@ -138,8 +140,37 @@ class LinkRequest(BaseModel):
     limit: int = Field(10, ge=1, le=50)
 
 
+class _RateLimit:
+    """At most `per_minute` calls per client address in any 60 s (sliding window), in this process."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._calls: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            calls = self._calls[key]
+            while calls and now - calls[0] > 60:
+                calls.popleft()
+            if len(calls) >= self.per_minute:
+                return False
+            calls.append(now)
+            if len(self._calls) > 10_000:  # forget idle clients
+                for stale in [k for k, v in self._calls.items() if not v]:
+                    del self._calls[stale]
+            return True
+
+
+ANONYMOUS_LINK_LIMIT = _RateLimit(per_minute=30)  # linking costs CPU; signed-in staff and tokens are not limited
+
+
 @router.post("/api/link", tags=["mål"], summary="Koppla en text till mål (samma som `kunskapsbank link`)")
 def api_link(request: Request, body: LinkRequest) -> JSONResponse:
     kb = request.app.state.kb
+    if current_user(request) is None and not ANONYMOUS_LINK_LIMIT.allow(request.client.host if request.client else "?"):
+        raise HTTPException(429, "För många anrop. Vänta en minut, eller använd en API-nyckel.",
+                            headers={"Retry-After": "60"})
     links = kb.linker.link(body.text, body.heading_path, top_k=body.limit)
     return JSONResponse({"links": [link_json(kb.frameworks, link) for link in links]})
