@@ -61,6 +61,13 @@ CREATE TABLE IF NOT EXISTS audit_log (
     detail TEXT NOT NULL DEFAULT '{}'     -- JSON object
 );
 
+-- Browser sessions, so that signing out, a new password or a removed account ends them at once.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,          -- sha256 hex of the session token
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    created_at REAL NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS login_attempts (
     key TEXT NOT NULL,                    -- e.g. "username|ip"
     at REAL NOT NULL                      -- unix time of a failed attempt
@@ -188,6 +195,7 @@ class Accounts:
         name = normalise_username(username)
         with self.transaction() as db:
             db.execute("DELETE FROM api_tokens WHERE username = ?", (name,))
+            db.execute("DELETE FROM sessions WHERE username = ?", (name,))
             return db.execute("DELETE FROM users WHERE username = ?", (name,)).rowcount > 0
 
     def get_user(self, username: str) -> User | None:
@@ -211,12 +219,36 @@ class Accounts:
         with self.transaction() as db:
             if db.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, name)).rowcount == 0:
                 raise ValueError(MSG_UNKNOWN.format(name=name))
+            db.execute("DELETE FROM sessions WHERE username = ?", (name,))  # a new password signs out everywhere
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         name = normalise_username(username)
         with self.transaction() as db:
             if db.execute("UPDATE users SET disabled = ? WHERE username = ?", (int(bool(disabled)), name)).rowcount == 0:
                 raise ValueError(MSG_UNKNOWN.format(name=name))
+
+    # -- sessions ----------------------------------------------------------------------------
+    def create_session(self, username: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.transaction() as db:
+            db.execute("INSERT INTO sessions (token_hash, username, created_at) VALUES (?,?,?)",
+                       (_token_hash(token), normalise_username(username), self.clock()))
+        return token
+
+    def user_for_session(self, token: str, max_age_seconds: float) -> User | None:
+        if not token or len(token) > MAX_TOKEN_CHARS:
+            return None
+        row = self.db.execute(
+            """SELECT u.username, u.role, s.created_at FROM sessions s JOIN users u ON u.username = s.username
+               WHERE s.token_hash = ? AND u.disabled = 0""", (_token_hash(token),)).fetchone()
+        if row is None or self.clock() - row["created_at"] > max_age_seconds:
+            return None
+        return User(row["username"], row["role"])
+
+    def end_session(self, token: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token or ""),))
+            db.execute("DELETE FROM sessions WHERE created_at < ?", (self.clock() - 7 * 24 * 3600,))  # tidy up
 
     def verify(self, username: str, password: str) -> User | None:
         """The user when the password is right; None otherwise.

@@ -568,3 +568,20 @@ def test_anonymous_linking_is_rate_limited_but_tokens_are_not(writable):
     token = writable.app.state.kb.accounts.create_token(EDITOR[0])
     assert writable.post("/api/link", json={"text": "bussar"}, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     goal_pages.ANONYMOUS_LINK_LIMIT._calls.clear()
+
+
+def test_signing_out_ends_the_session_on_the_server(writable):
+    login(writable, *EDITOR)
+    cookie = writable.cookies.get("kb_session")
+    assert writable.get("/api/search", params={"q": SECRET_WORD}).json()["total"] == 1
+    response = writable.post("/logga-ut", data={"csrf": csrf_of(writable)}, follow_redirects=False)
+    assert response.status_code == 303
+    writable.cookies.set("kb_session", cookie)  # a copied cookie is worth nothing after signing out
+    assert writable.get("/api/search", params={"q": SECRET_WORD}).json()["total"] == 0
+
+
+def test_new_password_ends_existing_sessions(writable):
+    login(writable, *EDITOR)
+    assert writable.get("/api/search", params={"q": SECRET_WORD}).json()["total"] == 1
+    writable.app.state.kb.accounts.set_password(EDITOR[0], "ett-helt-nytt-losenord")
+    assert writable.get("/api/search", params={"q": SECRET_WORD}).json()["total"] == 0

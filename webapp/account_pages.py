@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
 from ingest.accounts import normalise_username
-from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, require_admin,
+from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, end_session, require_admin,
                          require_editor, session_cookie_value)
 from webapp.document_pages import DocumentId, PassageId
 from webapp.templating import templates
@@ -54,6 +54,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)], pass
 @router.post("/logga-ut", tags=["konto"], summary="Logga ut")
 def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = ""):
     check_csrf(request, csrf)
+    end_session(request)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -39,8 +39,8 @@ def current_user(request: Request):
         if cookie:
             try:
                 data = _serializer(request).loads(cookie, max_age=SESSION_SECONDS)
-                user = accounts.get_user(data.get("u", ""))
-            except BadSignature:
+                user = accounts.user_for_session(str(data.get("s", "")), SESSION_SECONDS)
+            except (BadSignature, AttributeError):
                 user = None
     request.state.user = user
     return user
@@ -68,7 +68,18 @@ def require_admin(request: Request):
 
 
 def session_cookie_value(request: Request, username: str) -> str:
-    return _serializer(request).dumps({"u": username})
+    """A new server-side session, signed into the cookie: signing out deletes it on the server too."""
+    return _serializer(request).dumps({"s": request.app.state.kb.accounts.create_session(username)})
+
+
+def end_session(request: Request) -> None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        try:
+            data = _serializer(request).loads(cookie, max_age=SESSION_SECONDS)
+            request.app.state.kb.accounts.end_session(str(data.get("s", "")))
+        except (BadSignature, AttributeError):
+            pass
 
 
 def csrf_token(request: Request) -> str:
