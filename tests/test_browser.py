@@ -240,3 +240,8 @@ def test_editor_signs_in_uploads_and_follows_progress(editor_server, browser, tm
     link_text(browser, "Öppna dokumentet").click()
     wait_for(browser, lambda d: "Lärcentrum Skinnskatteberg" in css(d, "h1")[0].text)
     assert "Ta bort dokumentet" in browser.page_source  # editors see the editing tools
+    assert _axe_violations(browser) == []
+    browser.get(editor_server + "/dokument")
+    link_text(browser, "Verksamhetsplan 2021").click()  # a document with goal links: review buttons for editors
+    wait_for(browser, lambda d: css(d, ".review-form"))
+    assert _axe_violations(browser) == []
