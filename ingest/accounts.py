@@ -13,16 +13,16 @@ import json
 import re
 import secrets
 import sqlite3
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from ingest.sqlite_file import SqliteFile
 
 ROLES = ("reader", "editor", "admin")  # reader: staff who may see internal documents but not change any
 EDIT_ROLES = ("editor", "admin")
@@ -111,53 +111,19 @@ class User:
         return self.role == "admin"
 
 
-class Accounts:
+class Accounts(SqliteFile):
     """Users, tokens, audit log and login throttling in the catalogue file. One connection per thread."""
 
     def __init__(self, db_path: Path | str, *, hasher: PasswordHasher | None = None,
                  clock: Callable[[], float] = time.time,
                  max_failures: int = LOGIN_MAX_FAILURES, window_seconds: float = LOGIN_WINDOW_SECONDS):
-        self.path = Path(db_path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(db_path)
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
         self.max_failures = max_failures
         self.window_seconds = window_seconds
-        self._local = threading.local()
         self._dummy_hash: str | None = None
         self.db.executescript(SCHEMA)  # commits on its own: outside any transaction
-
-    # -- connections -------------------------------------------------------------------------
-    @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
 
     # -- users -------------------------------------------------------------------------------
     @staticmethod

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
+
+from ingest.sqlite_file import SqliteFile
 
 SCHEMA_VERSION = 1
 
@@ -165,13 +165,11 @@ class PassageRecord:
         return cls(**data)
 
 
-class Catalogue:
+class Catalogue(SqliteFile):
     """Thin, thread-safe access to the catalogue file. One connection per thread."""
 
     def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        super().__init__(path)
         # executescript commits on its own, so it must run outside an explicit transaction.
         self.db.executescript(SCHEMA)
         with self.transaction() as db:
@@ -179,38 +177,6 @@ class Catalogue:
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
-
-    # -- connections -------------------------------------------------------------------------
-    @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")  # readers keep reading while ingest writes
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
 
     # -- documents ---------------------------------------------------------------------------
     def document(self, document_id: str) -> DocumentRecord | None:

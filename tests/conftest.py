@@ -2,7 +2,16 @@
 plus an internal document and a hostile one, and accounts for each role."""
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,3 +66,33 @@ def fresh_data(corpus_data: Path, tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(corpus_data, target)
     return target
+
+
+@contextmanager
+def running_server(data: Path, workers: int = 1):
+    """`kunskapsbank serve` on a free loopback port over `data`; yields its base URL, stops it afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = data.parent / f"server-{port}.log"
+    env = {**os.environ, "KUNSKAPSBANK_DATA": str(data)}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--port", str(port),
+                                 "--workers", str(workers)], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # its own group: worker processes stop with it
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if json.load(response)["status"] == "ok":
+                        break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    pytest.fail("the server did not start: " + log.read_text(errors="replace")[-2000:])
+                time.sleep(0.3)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import ADMIN, EDITOR, READER, SECRET_WORD
+from tests.conftest import ADMIN, EDITOR, READER, SECRET_WORD, running_server
 
 
 @pytest.fixture(scope="module")
@@ -464,37 +464,14 @@ def test_login_is_rate_limited(writable):
 
 def test_two_server_workers_share_catalogue_and_index(corpus_data: Path):
     import json as jsonlib
-    import os
-    import socket
-    import subprocess
-    import sys
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "KUNSKAPSBANK_DATA": str(corpus_data)}
-    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
+    with running_server(corpus_data, workers=2) as base:
         totals = set()
         for _ in range(20):  # spread over both workers
             with urllib.request.urlopen(base + "/api/search?q=vuxenutbildning", timeout=10) as response:
                 totals.add(jsonlib.load(response)["total"])
         assert len(totals) == 1 and totals.pop() > 0
-    finally:
-        import signal
-
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
 
 
 def test_suggestions_do_not_reveal_words_of_internal_documents(client):

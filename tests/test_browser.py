@@ -3,16 +3,13 @@ on the sample corpus. Also checks WCAG 2.1 A/AA with axe-core and writes the REA
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import running_server
 
 pytestmark = pytest.mark.browser
 
@@ -21,33 +18,10 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "docs"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(corpus_data: Path):
-    port = _free_port()
-    env = {**os.environ, "KUNSKAPSBANK_DATA": str(corpus_data)}
-    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if json.load(response)["status"] == "ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_server(corpus_data) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -200,21 +174,8 @@ def test_no_axe_violations(server, browser, path):
 @pytest.fixture
 def editor_server(fresh_data: Path):
     """A server of its own: this test adds a document, the shared corpus must stay as it is."""
-    port = _free_port()
-    env = {**os.environ, "KUNSKAPSBANK_DATA": str(fresh_data)}
-    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_server(fresh_data) as base:
+        yield base
 
 
 def test_editor_signs_in_uploads_and_follows_progress(editor_server, browser, tmp_path):

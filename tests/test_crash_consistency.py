@@ -120,10 +120,8 @@ def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
 # -- data ----------------------------------------------------------------------------------------
 # corpus_data (session, tests/conftest.py): the sample corpus ingested through the real pipeline.
 @pytest.fixture
-def data(corpus_data: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(corpus_data, target)
-    return target
+def data(fresh_data: Path) -> Path:
+    return fresh_data
 
 
 @pytest.fixture(scope="module")
