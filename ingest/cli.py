@@ -115,7 +115,8 @@ def cmd_search(args) -> int:
     for number, hit in enumerate(results.hits, start=results.offset + 1):
         page = f", s. {hit.page}" if hit.page else ""
         snippet = html.unescape(re.sub(r"</?mark>", "*", hit.snippet))
-        print(f"\n{number}. {hit.title} — {hit.heading}{page}  [{hit.url}]")
+        where = " — ".join(part for part in (hit.title, hit.heading) if part)  # passages before any heading have none
+        print(f"\n{number}. {where}{page}  [{hit.url}]")
         print(f"   {snippet}")
     return EXIT_OK
 
