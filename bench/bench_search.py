@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from search import Filters, IndexDoc, SearchIndex  # noqa: E402
 from search._analysis import STOP_WORDS, sv_stem  # noqa: E402
-from search._passages import load_passages  # noqa: E402
+from passages import load_passages  # noqa: E402
 
 ORGS = ["Region Västmanland", "Nätverk Westum", "VästKom", "Haparanda stad", "Arbetsmiljöverket", "Regeringen",
         "Region Halland", "Simrishamns kommun", "Söderköpings kommun", "Vansbro kommun", "Digg", "Olofströms kommun"]

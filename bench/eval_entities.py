@@ -1,7 +1,7 @@
 """Entity-extraction evaluation against hand-made gold (bench/entities_gold.yaml).
 
-For each gold document the converter's blocks go through ingest.entities.extract_entities one by
-one; the distinct entities found (type + ingest.gazetteers.entity_key of the canonical name) are
+For each gold document the converter's blocks go through ingest.enrich.entities.extract_entities one by
+one; the distinct entities found (type + ingest.enrich.gazetteers.entity_key of the canonical name) are
 compared with the gold list. Precision, recall and F1 per type and overall (projects,
 organisations, places, programmes; time spans on their own line), then every false positive and
 false negative with the words that produced it.
@@ -21,10 +21,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.converters import convert_file  # noqa: E402
-from ingest.entities import extract_entities  # noqa: E402
-from ingest.gazetteers import ENTITY_TYPES, entity_key  # noqa: E402
-from ingest.splitter import split  # noqa: E402
+from ingest.convert import convert_file  # noqa: E402
+from ingest.enrich.entities import extract_entities  # noqa: E402
+from ingest.enrich.gazetteers import ENTITY_TYPES, entity_key  # noqa: E402
+from ingest.convert.splitter import split  # noqa: E402
 
 GOLD = ROOT / "bench" / "entities_gold.yaml"
 TYPES = (*ENTITY_TYPES, "timespan")

@@ -31,12 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingest.config import GOALS_DIR  # noqa: E402
-from ingest.converters import convert_file  # noqa: E402
-from ingest.explicit_goals import ExplicitMatcher  # noqa: E402
-from ingest.goal_examples import heading_label, labelled_passages  # noqa: E402
-from ingest.goals import Frameworks, load_frameworks  # noqa: E402
-from ingest.linking import GoalLinker  # noqa: E402
-from ingest.splitter import split  # noqa: E402
+from ingest.convert import convert_file  # noqa: E402
+from ingest.enrich.explicit_goals import ExplicitMatcher  # noqa: E402
+from ingest.enrich.goal_examples import heading_label, labelled_passages  # noqa: E402
+from ingest.enrich.goals import Frameworks, load_frameworks  # noqa: E402
+from ingest.enrich.linking import GoalLinker  # noqa: E402
+from ingest.convert.splitter import split  # noqa: E402
 from search.text import analyse_terms  # noqa: E402
 
 PLAN = ROOT / "corpus" / "documents" / "region-vastmanland_verksamhetsplan-2021-2023.pdf"

@@ -5,7 +5,7 @@ Swedish stemmer, one body field, default QueryParser) and with ablations (decomp
 synonyms off). Ranking is evaluated on passages (group=False).
 
 Passage source (one function, `load_passages`): the ingest catalogue when --catalogue is given,
-otherwise the seed .txt files plus /work/shared/corpus-real through ingest.converters.
+otherwise the seed .txt files plus ../shared/corpus-real through ingest.convert.
 
     python bench/eval_search.py [--catalogue data/catalogue.sqlite3] [--verbose]
 """
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from search import IndexDoc, SearchIndex  # noqa: E402
-from search._passages import load_passages  # noqa: E402
+from passages import load_passages  # noqa: E402
 
 
 def _norm(text: str) -> str:
@@ -67,7 +67,7 @@ def document_names(docs: list[IndexDoc], catalogue: Path | None) -> dict[str, se
     for d in docs:
         names.setdefault(d.document_id, set()).add(d.document_id)
     if catalogue:
-        from ingest.catalogue import Catalogue
+        from ingest.store.catalogue import Catalogue
 
         cat = Catalogue(catalogue)
         try:
@@ -152,7 +152,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--catalogue", type=Path, help="read passages from the ingest catalogue (sqlite)")
     ap.add_argument("--queries", type=Path, default=ROOT / "bench" / "search_queries.yaml")
-    ap.add_argument("--no-real", action="store_true", help="seeds only (skip /work/shared/corpus-real)")
+    ap.add_argument("--no-real", action="store_true", help="seeds only (skip ../shared/corpus-real)")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the rank of every query")
     args = ap.parse_args(argv)
 

@@ -10,7 +10,7 @@ and "without ingest" when --ingest-during is given.
     # start `kunskapsbank serve` on a free port for the run (data dir must hold an ingested corpus)
     python bench/load_search.py --serve --data-dir /tmp/kb --clients 20 --duration 30
     # the same while `kunskapsbank ingest PATH` writes to the same data dir
-    python bench/load_search.py --serve --data-dir /tmp/kb --ingest-during /work/shared/corpus-real
+    python bench/load_search.py --serve --data-dir /tmp/kb --ingest-during ../shared/corpus-real
 """
 from __future__ import annotations
 

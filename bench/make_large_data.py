@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.catalogue import Catalogue, DocumentRecord  # noqa: E402
+from ingest.store.catalogue import Catalogue, DocumentRecord  # noqa: E402
 from ingest.config import DataDir  # noqa: E402
-from ingest.indexing import rebuild  # noqa: E402
+from ingest.store.indexing import rebuild  # noqa: E402
 from search import SearchIndex  # noqa: E402
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")

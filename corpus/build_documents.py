@@ -4,7 +4,7 @@
     python corpus/build_documents.py --check    # builds twice in temp dirs and compares bytes
 
 Inputs
-  SEEDS_DIR (default /work/shared/seeds, or $KUNSKAPSBANK_SEEDS): the five seed texts 000-004.
+  SEEDS_DIR (default ../shared/seeds beside the checkout, or $KUNSKAPSBANK_SEEDS): the five seed texts 000-004.
   corpus/sources/projects/*.md: project reports written by the team (YAML front matter + Markdown).
 
 Outputs (byte-identical on every run: fixed creation dates, fixed document ids, fixed zip times)
@@ -35,7 +35,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE / "documents"
 PROJECTS_DIR = HERE / "sources" / "projects"
-SEEDS_DIR = Path(os.environ.get("KUNSKAPSBANK_SEEDS", "/work/shared/seeds"))
+SEEDS_DIR = Path(os.environ.get("KUNSKAPSBANK_SEEDS", HERE.parent.parent / "shared" / "seeds"))  # ../shared beside the checkout
 
 FIXED_DATE = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 ZIP_DATE = (2026, 1, 1, 12, 0, 0)

@@ -14,10 +14,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.converters import convert_file  # noqa: E402
-from ingest.goal_examples import labelled_passages  # noqa: E402
-from ingest.goals import load_frameworks  # noqa: E402
-from ingest.splitter import split  # noqa: E402
+from ingest.convert import convert_file  # noqa: E402
+from ingest.enrich.goal_examples import labelled_passages  # noqa: E402
+from ingest.enrich.goals import load_frameworks  # noqa: E402
+from ingest.convert.splitter import split  # noqa: E402
 
 # Plans whose headings name goals. Only these label examples: a project report's headings do not.
 SOURCES = ["documents/region-vastmanland_verksamhetsplan-2021-2023.pdf"]

@@ -8,6 +8,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("KUNSKAPSBANK_CORPUS", REPO_ROOT / "corpus"))
 GOALS_DIR = CORPUS_DIR / "goals"
+# The team's shared folder (seed texts, real third-party files) sits beside the checkout; tests,
+# evaluations and corpus builders find it here, never through a path of one machine.
+SHARED_DIR = Path(os.environ.get("KUNSKAPSBANK_SHARED", REPO_ROOT.parent / "shared"))
+SEEDS_DIR = Path(os.environ.get("KUNSKAPSBANK_SEEDS", SHARED_DIR / "seeds"))
+REAL_CORPUS_DIR = Path(os.environ.get("KUNSKAPSBANK_REAL_CORPUS", SHARED_DIR / "corpus-real"))
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ingest import metadata
-from ingest.catalogue import Catalogue, DocumentRecord, now_iso
+from ingest.convert import metadata
+from ingest.store.catalogue import Catalogue, DocumentRecord, now_iso
 from ingest.config import DataDir, Limits
 from ingest.model import ConversionError
-from ingest.splitter import split
+from ingest.convert.splitter import split
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class Ingester:
     @property
     def index(self):
         if self._index is None:
-            from ingest.indexing import sync
+            from ingest.store.indexing import sync
             from search import SearchIndex
 
             self._index = SearchIndex(self.data.index)
@@ -122,7 +122,7 @@ class Ingester:
     @property
     def knowledge(self):
         if self._knowledge is None:
-            from ingest.knowledge import Knowledge
+            from ingest.enrich.knowledge import Knowledge
 
             self._knowledge = Knowledge.load()
         return self._knowledge
@@ -166,7 +166,7 @@ class Ingester:
     def flush_index(self) -> None:
         """Index the documents ingested since the last flush, in one commit."""
         if self._pending_index:
-            from ingest.indexing import index_documents
+            from ingest.store.indexing import index_documents
 
             pending, self._pending_index = self._pending_index, []
             index_documents(self.catalogue, self.index, pending)
@@ -178,7 +178,7 @@ class Ingester:
             existing = self.catalogue.document_by_source(printable(str(path.resolve())))
             if existing and existing.sha256 == sha and (visibility is None or visibility == existing.visibility):
                 return None
-            from ingest.converters import convert_isolated
+            from ingest.convert import convert_isolated
 
             return sha, convert_isolated(path, self.limits)
         except (ConversionError, OSError) as exc:
@@ -209,7 +209,7 @@ class Ingester:
                     raise prepared[1]
                 converted = prepared[1]
             else:
-                from ingest.converters import convert_isolated
+                from ingest.convert import convert_isolated
 
                 converted = convert_isolated(path, self.limits)
         except ConversionError as exc:
@@ -273,7 +273,7 @@ class Ingester:
         if self._batching:
             self._pending_index.append(document_id)
             return
-        from ingest.indexing import index_document
+        from ingest.store.indexing import index_document
 
         index_document(self.catalogue, self.index, document_id)
 

@@ -28,7 +28,7 @@ ADMIN = ("chefen", "ett-langt-losenord-3")
 @pytest.fixture(scope="session")
 def corpus_data(tmp_path_factory) -> Path:
     """A data dir holding the sample corpus, one internal plan and one file with markup in every field."""
-    from ingest.accounts import Accounts
+    from webapp.accounts import Accounts
     from ingest.config import DataDir
     from ingest.pipeline import IngestReport, Ingester
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from ingest.accounts import Accounts, User
-from ingest.catalogue import Catalogue
+from webapp.accounts import Accounts, User
+from ingest.store.catalogue import Catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "rätt-häst-batteri"

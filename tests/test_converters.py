@@ -2,7 +2,6 @@
 third-party files in ../shared/corpus-real whose extraction problems SOURCES.md lists."""
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -12,13 +11,14 @@ import docx
 import pytest
 from fpdf import FPDF
 
-from ingest.converters import convert_file
-from ingest.converters.cleanup import join_hyphenated, normalise
+from ingest.config import REAL_CORPUS_DIR
+from ingest.convert import convert_file
+from ingest.convert.cleanup import join_hyphenated, normalise
 from ingest.model import ConversionError
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus" / "documents"
-REAL = Path(os.environ.get("KUNSKAPSBANK_REAL_CORPUS", REPO.parent / "shared" / "corpus-real"))
+REAL = REAL_CORPUS_DIR
 needs_real = pytest.mark.skipif(not REAL.exists(), reason="../shared/corpus-real is not beside the repo")
 
 # A word broken at a line end and left as "infor- mation"; coordination ("hälso- och sjukvård") is fine.

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.catalogue import Catalogue
-from ingest.indexing import find_drift
+from ingest.store.catalogue import Catalogue
+from ingest.store.indexing import find_drift
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus" / "documents"
@@ -127,7 +127,7 @@ def data(fresh_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def large_data(corpus_data: Path, tmp_path_factory) -> Path:
     """The corpus with every document's passages repeated (about 2000 passages), catalogue and index agreeing."""
-    from ingest.indexing import sync
+    from ingest.store.indexing import sync
     from search import SearchIndex
 
     target = tmp_path_factory.mktemp("large") / "data"

@@ -12,10 +12,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest.catalogue import Catalogue
+from ingest.store.catalogue import Catalogue
 from ingest.config import DataDir
-from ingest.entities import extract_entities
-from ingest.gazetteers import entity_key
+from ingest.enrich.entities import extract_entities
+from ingest.enrich.gazetteers import entity_key
 from ingest.pipeline import Ingester
 
 REPO = Path(__file__).resolve().parents[1]

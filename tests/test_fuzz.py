@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingest.config import DataDir, Limits
-from ingest.converters import convert_isolated
+from ingest.convert import convert_isolated
 from ingest.model import Block, ConversionError, ConvertedDocument
 from ingest.pipeline import Ingester
 

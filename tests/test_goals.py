@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from ingest.config import GOALS_DIR
-from ingest.goals import LINK_LEVELS, GoalFrameworkError, load_frameworks
-from ingest.linking import GoalLinker
+from ingest.enrich.goals import LINK_LEVELS, GoalFrameworkError, load_frameworks
+from ingest.enrich.linking import GoalLinker
 
 
 @pytest.fixture(scope="module")

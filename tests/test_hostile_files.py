@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.catalogue import Catalogue
+from ingest.store.catalogue import Catalogue
 from ingest.config import DataDir, Limits
 from ingest.pipeline import IngestReport, Ingester
 
@@ -393,7 +393,7 @@ def test_non_utf8_file_name_does_not_stop_the_batch(tmp_path: Path):
 
 @pytest.mark.slow
 def test_text_bomb_is_refused_quickly(tmp_path: Path):
-    from ingest.converters import convert_file
+    from ingest.convert import convert_file
 
     sample = " ".join(b.text for b in convert_file(GOOD_PDF).blocks)
     paragraphs = b"".join(paragraph(f"{i}: {sample}") for i in range(20_000_000 // len(sample)))

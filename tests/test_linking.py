@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ingest.config import GOALS_DIR
-from ingest.goals import LINK_LEVELS, load_frameworks
-from ingest.linking import GoalLinker
+from ingest.enrich.goals import LINK_LEVELS, load_frameworks
+from ingest.enrich.linking import GoalLinker
 
 REPO = Path(__file__).resolve().parents[1]
 NYSKAPANDE = "Ett nyskapande Västmanland genom hållbar tillväxt"

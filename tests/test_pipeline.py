@@ -12,13 +12,13 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest.catalogue import Catalogue
-from ingest.config import DataDir
-from ingest.indexing import find_drift
+from ingest.store.catalogue import Catalogue
+from ingest.config import REAL_CORPUS_DIR, DataDir
+from ingest.store.indexing import find_drift
 from ingest.pipeline import Ingester
 
 REPO = Path(__file__).resolve().parents[1]
-REAL = Path(os.environ.get("KUNSKAPSBANK_REAL_CORPUS", REPO.parent / "shared" / "corpus-real"))
+REAL = REAL_CORPUS_DIR
 
 
 def run_cli(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess:

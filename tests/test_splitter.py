@@ -1,5 +1,5 @@
 from ingest.model import Block
-from ingest.splitter import MAX_WORDS, split
+from ingest.convert.splitter import MAX_WORDS, split
 
 PARAGRAPH = (
     "Region Västmanland arbetar tillsammans med länets kommuner för att fler ska fullfölja sina studier. "

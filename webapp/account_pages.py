@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
-from ingest.accounts import normalise_username
+from webapp.accounts import normalise_username
 from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, end_session, require_admin,
                          require_editor, session_cookie_value)
 from webapp.document_pages import DocumentId, PassageId
@@ -210,7 +210,7 @@ def _review(request: Request, passage_id: str, goal_id: str, verdict: str) -> di
         raise HTTPException(404, "Stycket eller målet finns inte.")
     kb.catalogue.review_link(passage_id, goal_id, verdict, user.username)
     kb.accounts.audit(user.username, f"link_{verdict}", passage_id, {"goal_id": goal_id})
-    from ingest.indexing import index_document
+    from ingest.store.indexing import index_document
 
     index_document(kb.catalogue, kb.index, kb.catalogue.passage(passage_id).document_id)  # goal facets follow
     return {"passage_id": passage_id, "goal_id": goal_id, "verdict": verdict, "reviewer": user.username}

@@ -73,7 +73,7 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
 
     @app.get("/healthz", tags=["drift"], summary="Hälsa: katalog och index")
     def healthz(request: Request):
-        from ingest.indexing import find_drift
+        from ingest.store.indexing import find_drift
 
         from webapp.auth import visibility_for
 

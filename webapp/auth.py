@@ -25,7 +25,7 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
 
 
 def current_user(request: Request):
-    """The signed-in user (ingest.accounts.User) or None. Cached per request."""
+    """The signed-in user (webapp.accounts.User) or None. Cached per request."""
     if hasattr(request.state, "user"):
         return request.state.user
     user = None

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from ingest.gazetteers import ENTITY_TYPES
+from ingest.enrich.gazetteers import ENTITY_TYPES
 from webapp.auth import visibility_for
 from webapp.serialise import entity_url
 from webapp.templating import templates

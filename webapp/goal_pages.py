@@ -11,8 +11,8 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from ingest.cli import link_json
-from ingest.goals import Goal
+from ingest.enrich.goals import Goal
+from ingest.enrich.linking import link_json
 from webapp.auth import current_user, visibility_for
 from webapp.serialise import goal_url
 from webapp.templating import templates
@@ -173,4 +173,4 @@ def api_link(request: Request, body: LinkRequest) -> JSONResponse:
         raise HTTPException(429, "För många anrop. Vänta en minut, eller använd en API-nyckel.",
                             headers={"Retry-After": "60"})
     links = kb.linker.link(body.text, body.heading_path, top_k=body.limit)
-    return JSONResponse({"links": [link_json(kb.frameworks, link) for link in links]})
+    return JSONResponse({"links": [link_json(link) for link in links]})

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ingest.catalogue import DocumentRecord, PassageRecord
-from ingest.goals import Frameworks
+from ingest.store.catalogue import DocumentRecord, PassageRecord
+from ingest.enrich.goals import Frameworks
 
 
 def goal_url(goal_id: str) -> str:

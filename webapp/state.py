@@ -6,10 +6,10 @@ import secrets
 import threading
 from pathlib import Path
 
-from ingest.catalogue import Catalogue
+from ingest.store.catalogue import Catalogue
 from ingest.config import GOALS_DIR, DataDir, Limits
-from ingest.goals import Frameworks, load_frameworks
-from ingest.indexing import sync
+from ingest.enrich.goals import Frameworks, load_frameworks
+from ingest.store.indexing import sync
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class AppState:
     def linker(self):
         with self._linker_lock:
             if self._linker is None:
-                from ingest.linking import GoalLinker
+                from ingest.enrich.linking import GoalLinker
 
                 self._linker = GoalLinker(self.frameworks)
             return self._linker
@@ -44,7 +44,7 @@ class AppState:
     @property
     def accounts(self):
         if self._accounts is None:
-            from ingest.accounts import Accounts
+            from webapp.accounts import Accounts
 
             self._accounts = Accounts(self.data.catalogue)
         return self._accounts

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from ingest.gazetteers import TYPE_NAMES
+from ingest.enrich.gazetteers import TYPE_NAMES
 from webapp.serialise import entity_url, goal_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterator
 
-from ingest.catalogue import Catalogue, DocumentRecord
+from ingest.store.catalogue import Catalogue, DocumentRecord
 from search import IndexDoc
 
 GOAL_FACET_MIN_SCORE = 0.4  # a passage counts toward a goal facet only when the link is fairly sure
@@ -19,7 +19,7 @@ GOAL_FACET_MIN_SCORE = 0.4  # a passage counts toward a goal facet only when the
 @lru_cache(maxsize=1)
 def _frameworks():
     from ingest.config import GOALS_DIR
-    from ingest.goals import load_frameworks
+    from ingest.enrich.goals import load_frameworks
 
     return load_frameworks(GOALS_DIR)
 

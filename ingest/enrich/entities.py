@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.util import filter_spans
 
-from ingest.gazetteers import Gazetteer, entity_key, fold_name, load_gazetteer
+from ingest.enrich.gazetteers import Gazetteer, entity_key, fold_name, load_gazetteer
 
 MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
 SEASONS = "våren|sommaren|hösten|vintern|början av|slutet av|mitten av"

@@ -13,7 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from ingest.config import Limits
-from ingest.converters.cleanup import normalise
+from ingest.convert.cleanup import normalise
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -2,8 +2,8 @@
 ("#17 Öka andelen elever …", "2.2 Målområde: Ett välmående Västmanland") are examples of it."""
 from __future__ import annotations
 
-from ingest.explicit_goals import ExplicitMatcher
-from ingest.goals import Frameworks
+from ingest.enrich.explicit_goals import ExplicitMatcher
+from ingest.enrich.goals import Frameworks
 from ingest.model import Passage
 
 LABEL_LEVELS = ("delmal", "malomrade", "omrade", "sdg")

@@ -2,7 +2,7 @@
 
 `load_passages(source)` is the one switch: a catalogue (``catalogue.sqlite3`` written by the ingest
 pipeline) or files (the seed .txt files and the real PDF/DOCX corpus). Files go through
-`ingest.converters.convert_file` + `ingest.splitter.split` when those exist; the seed .txt files use
+`ingest.convert.convert_file` + `ingest.convert.splitter.split` when those exist; the seed .txt files use
 a small heading-aware reader here (the seeds are hard-wrapped markdown-ish text), and pypdf /
 python-docx paragraphs are the last fallback.
 """
@@ -13,10 +13,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from ingest.config import REAL_CORPUS_DIR as REAL_DIR, SEEDS_DIR
 from search.api import IndexDoc
-
-SEEDS_DIR = Path("/work/shared/seeds")
-REAL_DIR = Path("/work/shared/corpus-real")
 
 SEED_META = {  # seed file stem prefix -> (organisation, doc_type, year, title)
     "000": ("Nätverk Westum", "verksamhetsplan", 2026, "Verksamhetsplan 2026: Nätverk Westum"),
@@ -141,8 +139,8 @@ def passages_from_file(path: Path) -> list[IndexDoc]:
     meta = _guess_meta(path)
     title = path.stem
     try:
-        from ingest.converters import convert_file
-        from ingest.splitter import split
+        from ingest.convert import convert_file
+        from ingest.convert.splitter import split
 
         converted = convert_file(path)
         title = converted.title or path.stem
@@ -180,8 +178,8 @@ def passages_from_files(paths: Iterable[Path]) -> list[IndexDoc]:
 
 
 def passages_from_catalogue(path: Path) -> list[IndexDoc]:
-    from ingest.catalogue import Catalogue
-    from ingest.indexing import all_index_docs
+    from ingest.store.catalogue import Catalogue
+    from ingest.store.indexing import all_index_docs
 
     cat = Catalogue(Path(path))
     try:

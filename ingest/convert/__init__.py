@@ -1,4 +1,5 @@
-"""Converters: one per format, chosen by content sniffing. Public: convert_file, convert_isolated."""
+"""Stage 1 of ingest: files become text blocks (one reader per format, chosen by content sniffing),
+then sections and passages. Public: convert_file, convert_isolated (bounded in a child process)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -9,7 +10,7 @@ import traceback
 from pathlib import Path
 
 from ingest.config import Limits
-from ingest.converters.sniff import sniff
+from ingest.convert.sniff import sniff
 from ingest.model import ConvertedDocument, ConversionError
 
 MEMORY_LIMIT_BYTES = 2 * 1024**3
@@ -36,19 +37,19 @@ def convert_file(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
         raise ConversionError("Filen finns inte.") from None
     fmt = sniff(path, head)
     if fmt == "pdf":
-        from ingest.converters import pdf
+        from ingest.convert.formats import pdf
 
         return pdf.convert(path, limits)
     if fmt == "docx":
-        from ingest.converters import docx
+        from ingest.convert.formats import docx
 
         return docx.convert(path, limits)
     data = path.read_bytes()
     if fmt == "html":
-        from ingest.converters import html
+        from ingest.convert.formats import html
 
         return html.convert(path, data)
-    from ingest.converters import text
+    from ingest.convert.formats import text
 
     return text.convert(path, data, fmt)
 
@@ -100,8 +101,8 @@ def _context():
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["ingest.converters", "ingest.converters.pdf", "ingest.converters.docx",
-                                         "ingest.converters.html", "ingest.converters.text"])
+        _CONTEXT.set_forkserver_preload(["ingest.convert", "ingest.convert.formats.pdf", "ingest.convert.formats.docx",
+                                         "ingest.convert.formats.html", "ingest.convert.formats.text"])
     return _CONTEXT
 
 

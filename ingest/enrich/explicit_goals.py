@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ingest.goals import Frameworks, Goal
+from ingest.enrich.goals import Frameworks, Goal
 
 _HASH_REF = re.compile(r"(?<![\w#])(?:mål\s*)?#\s?(\d{1,2})\b(?:\.?\s+([^\n#]{3,160}))?", re.IGNORECASE)
 _DELMAL_REF = re.compile(r"\bdelmål(?:et)?\s+(?:nr\.?\s*)?#?(\d{1,2})\b", re.IGNORECASE)

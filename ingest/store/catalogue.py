@@ -1,6 +1,6 @@
 """The SQLite catalogue: the source of truth for documents, passages, entities and goal links.
 
-The search index is derived from it (see `ingest.indexing`) and can always be rebuilt.
+The search index is derived from it (see `ingest.store.indexing`) and can always be rebuilt.
 Every write that replaces a document happens in one transaction, so a crash leaves either the
 old version or the new one, never a mix.
 """
@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ingest.sqlite_file import SqliteFile
+from ingest.store.sqlite_file import SqliteFile
 
 SCHEMA_VERSION = 1
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ingest.converters.cleanup import normalise
-from ingest.converters.text import decode
+from ingest.convert.cleanup import normalise
+from ingest.convert.formats.text import decode
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 SKIP = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "form", "button", "select"}

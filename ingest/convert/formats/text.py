@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.converters.cleanup import normalise
+from ingest.convert.cleanup import normalise
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ingest.explicit_goals import ExplicitMatcher
-from ingest.goals import Frameworks
+from ingest.enrich.explicit_goals import ExplicitMatcher
+from ingest.enrich.goals import Frameworks
 
 _GOAL_HEADING = re.compile(
     r"^(?:\d+(?:\.\d+)*\s+)?(?:(?P<hash>#\s?\d{1,2})\.?\s+\S"

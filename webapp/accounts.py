@@ -22,7 +22,7 @@ from typing import Callable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ingest.sqlite_file import SqliteFile
+from ingest.store.sqlite_file import SqliteFile
 
 ROLES = ("reader", "editor", "admin")  # reader: staff who may see internal documents but not change any
 EDIT_ROLES = ("editor", "admin")

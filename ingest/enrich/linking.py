@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.explicit_goals import ExplicitMatcher, fold
-from ingest.goals import Frameworks, Goal
+from ingest.enrich.explicit_goals import ExplicitMatcher, fold
+from ingest.enrich.goals import Frameworks, Goal
 from search.text import analyse_terms
 
 # Frequent words that do carry some signal but explain nothing to a reader of the evidence.
@@ -236,3 +236,19 @@ class GoalLinker:
             kind=kind,
             evidence=evidence,
         )
+
+
+def link_json(link) -> dict:
+    """A link as the JSON contract of `kunskapsbank link` and `POST /api/link` shows it."""
+    return {
+        "goal_id": link.goal_id,
+        "framework": link.framework,
+        "level": link.level,
+        "number": link.number,
+        "label": link.label,
+        "parent_id": link.parent_id,
+        "parent_label": link.parent_label,
+        "score": round(float(link.score), 4),
+        "kind": link.kind,
+        "evidence": list(link.evidence),
+    }

@@ -1,7 +1,6 @@
 """Decide a file's real format from its content; the extension only picks between text flavours."""
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path
 

@@ -17,17 +17,17 @@ class Knowledge:
 
     @classmethod
     def load(cls) -> "Knowledge":
-        from ingest.goals import load_frameworks
-        from ingest.linking import GoalLinker
+        from ingest.enrich.goals import load_frameworks
+        from ingest.enrich.linking import GoalLinker
 
-        from ingest.entities import extract_entities
+        from ingest.enrich.entities import extract_entities
 
         frameworks = load_frameworks(GOALS_DIR)
         extract_entities("")  # build the spaCy pipeline and gazetteer patterns now, not in the first file
         return cls(frameworks=frameworks, linker=GoalLinker(frameworks))
 
     def analyse(self, passages: list[Passage], title: str = "") -> tuple[list[dict], list[dict], list[dict]]:
-        from ingest.entities import extract_entities
+        from ingest.enrich.entities import extract_entities
 
         entities: dict[str, dict] = {}
         mentions: list[dict] = []

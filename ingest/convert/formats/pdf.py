@@ -14,7 +14,7 @@ from pathlib import Path
 from statistics import median
 
 from ingest.config import Limits
-from ingest.converters.cleanup import join_hyphenated, looks_like_garbage, normalise, strip_dot_leader
+from ingest.convert.cleanup import join_hyphenated, looks_like_garbage, normalise, strip_dot_leader
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)

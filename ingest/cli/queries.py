@@ -1,0 +1,121 @@
+"""Commands that read: `search` passages, `link` text to goals, list `entities` and `goals`."""
+from __future__ import annotations
+
+import sys
+
+from ingest.cli._common import EXIT_OK, data_dir, open_index, print_json
+
+
+def cmd_search(args) -> int:
+    from search import Filters
+
+    _, index = open_index(data_dir(args))
+    filters = Filters(
+        organisation=args.org or [],
+        doc_type=args.type or [],
+        year=args.year or [],
+        goal=args.goal or [],
+        entity=args.entity or [],
+        visibility=("public",) if args.public_only else ("public", "internal"),
+    )
+    results = index.search(args.query, filters, limit=args.limit, offset=args.offset, group=not args.all_passages)
+    if args.json:
+        print_json(results.to_json())
+        return EXIT_OK
+    if results.message:
+        print(results.message)
+    if results.suggestion:
+        print(f"Menade du: {results.suggestion}?")
+    print(f"{results.total} träffar för «{results.query}»")
+    import html
+    import re
+
+    for number, hit in enumerate(results.hits, start=results.offset + 1):
+        page = f", s. {hit.page}" if hit.page else ""
+        snippet = html.unescape(re.sub(r"</?mark>", "*", hit.snippet))
+        where = " — ".join(part for part in (hit.title, hit.heading) if part)  # passages before any heading have none
+        print(f"\n{number}. {where}{page}  [{hit.url}]")
+        print(f"   {snippet}")
+    return EXIT_OK
+
+
+def cmd_link(args) -> int:
+    from ingest.enrich.knowledge import Knowledge
+    from ingest.enrich.linking import link_json
+
+    text = sys.stdin.read()
+    knowledge = Knowledge.load()
+    links = knowledge.linker.link(text, [], top_k=args.limit)
+    print_json({"links": [link_json(l) for l in links]})
+    return EXIT_OK
+
+
+def cmd_entities(args) -> int:
+    from ingest.store.catalogue import Catalogue
+
+    catalogue = Catalogue(data_dir(args).catalogue)
+    items = catalogue.entities(args.type, ("public", "internal"))
+    if args.json:
+        print_json(items)
+    else:
+        for item in items:
+            print(f"{item['type']:<13} {item['name']:<50} {item['mentions']:>4} omnämn. i {item['documents']} dok.")
+    return EXIT_OK
+
+
+def cmd_goals(args) -> int:
+    from ingest.enrich.goals import load_frameworks
+    from ingest.config import GOALS_DIR
+
+    frameworks = load_frameworks(GOALS_DIR)
+    if args.missing:
+        from ingest.store.catalogue import Catalogue
+        from ingest.enrich.goal_proposals import missing_goal_references
+
+        found = missing_goal_references(Catalogue(data_dir(args).catalogue), frameworks)
+        if args.json:
+            print_json(found)
+        else:
+            if not found:
+                print("Alla målreferenser i dokumenten finns i målramverken.")
+            for item in found:
+                print(f"{item['reference']:<40} {item['count']:>3} ggr, t.ex. i {item['examples'][0]['title']}")
+        return EXIT_OK
+    goals = [g for g in frameworks.iter_goals()]
+    if args.json:
+        print_json([frameworks.goal_json(g) for g in goals])
+    else:
+        for goal in goals:
+            print(f"{goal.global_id:<40} {goal.level:<10} {goal.label}")
+    return EXIT_OK
+
+
+def add_commands(sub, common) -> None:
+    p = sub.add_parser("search", parents=[common], help="sök bland avsnitten")
+    p.add_argument("query", metavar="FRÅGA")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--org", action="append", help="filtrera på organisation (kan upprepas)")
+    p.add_argument("--type", action="append", help="filtrera på dokumenttyp")
+    p.add_argument("--year", action="append", type=int, help="filtrera på år")
+    p.add_argument("--goal", action="append", help="filtrera på mål-id, t.ex. rus-vastmanland:delmal-17")
+    p.add_argument("--entity", action="append", help="filtrera på entitets-id")
+    p.add_argument("--all-passages", action="store_true", help="visa alla avsnitt, inte bara bästa per dokument")
+    p.add_argument("--public-only", action="store_true", help="visa bara offentliga dokument")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("link", parents=[common], help="koppla text från stdin till mål (JSON)")
+    p.add_argument("--json", action="store_true", help="(standard) skriv JSON")
+    p.add_argument("--limit", type=int, default=8)
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("entities", parents=[common], help="lista projekt, organisationer, platser, program")
+    p.add_argument("--type", choices=["project", "organisation", "place", "programme"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_entities)
+
+    p = sub.add_parser("goals", parents=[common], help="lista målramverkens mål")
+    p.add_argument("--missing", action="store_true", help="mål som nämns i dokumenten men saknas i ramverken")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_goals)
