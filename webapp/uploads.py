@@ -18,9 +18,11 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.convert import registry
+
 log = logging.getLogger(__name__)
 
-ALLOWED_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm"}
+ALLOWED_SUFFIXES = frozenset(registry.extensions())  # what the converter registry reads
 
 
 def safe_file_name(name: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from statistics import median
 
 from ingest.config import Limits
+from ingest.convert import ocr
 from ingest.convert.cleanup import join_hyphenated, looks_like_garbage, normalise, strip_dot_leader
 from ingest.model import Block, ConvertedDocument, ConversionError
 
@@ -125,10 +126,10 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
         raw_pages.append(join_hyphenated(text).split("\n"))
         size_maps.append(sizes)
 
-    if len(empty_pages) + len(failed_pages) >= page_count:
-        if failed_pages:
-            raise ConversionError("PDF-filen är skadad eller ofullständig: ingen sida gick att läsa.")
-        raise ConversionError("PDF-filen saknar textlager, behöver OCR.")
+    if len(failed_pages) >= page_count:
+        raise ConversionError("PDF-filen är skadad eller ofullständig: ingen sida gick att läsa.")
+    scanned = [p for p in empty_pages if p not in failed_pages]
+    ocr_result, ocr_problem = _read_scanned_pages(path, scanned, limits, whole=len(scanned) == page_count)
 
     repeated = _repeated_lines(raw_pages)
     garbage = 0
@@ -149,9 +150,11 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
             lines.append((number, line, _size_of(line, sizes)))
 
     blocks = _blocks_from_lines(lines)
-    warnings = []
-    if empty_pages and len(empty_pages) < page_count:
-        warnings.append(f"{_describe_pages(empty_pages)} saknar textlager (bilder eller skannat, behöver OCR).")
+    if ocr_result.lines:  # OCR'd pages are laid out on their own: their sizes are not font sizes
+        blocks = sorted(blocks + blocks_from_ocr(ocr_result.lines), key=lambda b: b.page or 0)
+    if not blocks and len(scanned) == page_count:
+        raise ConversionError("PDF-filen saknar textlager och OCR hittade ingen läsbar text i den.")
+    warnings = _ocr_warnings(ocr_result, ocr_problem, limits)
     if failed_pages:
         warnings.append(f"{_describe_pages(failed_pages)} kunde inte läsas (skadat innehåll).")
     if garbage:
@@ -168,20 +171,53 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
     if meta_title and not _JUNK_TITLE.match(meta_title) and len(meta_title) > 3:
         title = title or normalise(meta_title)
     return ConvertedDocument(format="pdf", blocks=blocks, title=title, pages=page_count,
-                             metadata=metadata, warnings=warnings)
+                             metadata=metadata, warnings=warnings, ocr_pages=sorted(ocr_result.lines))
 
 
-def _describe_pages(pages: list[int]) -> str:
-    ranges, start, prev = [], pages[0], pages[0]
-    for p in pages[1:] + [None]:
-        if p is not None and p == prev + 1:
-            prev = p
-            continue
-        ranges.append(f"{start}–{prev}" if prev != start else str(start))
-        if p is not None:
-            start = prev = p
-    label = "Sidan" if len(pages) == 1 else "Sidorna"
-    return f"{label} {', '.join(ranges)}"
+def _read_scanned_pages(path: Path, pages: list[int], limits: Limits, whole: bool) -> tuple[ocr.OcrResult, str | None]:
+    """OCR for pages without a text layer. A scan with no OCR available fails with the reason; a mostly
+    digital PDF keeps its text and notes the pages it could not read."""
+    if not pages:
+        return ocr.OcrResult(), None
+    try:
+        return ocr.read_pdf_pages(path, pages, limits), None
+    except ConversionError as exc:
+        if whole:
+            raise ConversionError(f"PDF-filen saknar textlager och kan bara läsas med OCR: {exc}") from None
+        return ocr.OcrResult(), f"{_describe_pages(pages)} saknar textlager (bilder eller skannat) och kunde " \
+                                f"inte tolkas med OCR: {exc}"
+
+
+def _ocr_warnings(result: ocr.OcrResult, problem: str | None, limits: Limits) -> list[str]:
+    warnings = []
+    if result.lines:
+        warnings.append(ocr.note(sorted(result.lines)))
+    if problem:
+        warnings.append(problem)
+    if result.empty:
+        warnings.append(f"{_describe_pages(result.empty)} saknar textlager och OCR fann ingen läsbar text (bilder?).")
+    if result.failed:
+        warnings.append(f"{_describe_pages(result.failed)} kunde inte tolkas med OCR (för lång tid eller för mycket minne).")
+    if result.skipped:
+        warnings.append(f"{_describe_pages(result.skipped)} saknar textlager men tolkades inte med OCR: högst "
+                        f"{limits.max_ocr_pages} sidor per dokument.")
+    return warnings
+
+
+_describe_pages = ocr.describe_pages
+
+
+def blocks_from_ocr(pages: dict[int, list[tuple[str, float]]]) -> list[Block]:
+    """Blocks from OCR'd lines: running headers and page numbers dropped as on text pages; line sizes
+    measured from pixels wobble, so they are compared in steps of about 12 %."""
+    repeated = _repeated_lines([[text for text, _ in pages[p]] for p in sorted(pages)])
+    lines = []
+    for page in sorted(pages):
+        for text, size in pages[page]:
+            if text and (_PAGE_NUMBER.match(text) or re.sub(r"\d+", "#", _key(text)) in repeated):
+                continue
+            lines.append((page, text, round(1.12 ** round(math.log(size, 1.12)), 1) if size > 0 else 0.0))
+    return _blocks_from_lines(lines)
 
 
 def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
