@@ -38,6 +38,7 @@ class IngestReport:
     failed: list[dict] = field(default_factory=list)  # {"path", "reason"}
     passages: int = 0
     warnings: list[dict] = field(default_factory=list)  # {"path", "warning"}
+    skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}: not documents; not failures
 
     @property
     def ok(self) -> bool:
@@ -50,14 +51,18 @@ class IngestReport:
             "failed": self.failed,
             "passages": self.passages,
             "warnings": self.warnings,
+            "skipped": self.skipped,
         }
 
 
-def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
-    """Yield (file, problem) for every file under the given paths; problem is a Swedish reason or None.
+def iter_files(paths: Iterable[str | os.PathLike], skipped: list[dict] | None = None
+               ) -> Iterator[tuple[Path, str | None]]:
+    """Yield (file, problem) for every document under the given paths; problem is a Swedish reason or None.
 
-    Sidecar metadata files and hidden files are not documents. Everything else is yielded,
-    including unsupported types, so that they are reported rather than silently skipped.
+    A file named explicitly is always yielded (when it cannot be read, that is a failure). In a walked
+    folder, sidecar metadata and hidden files are passed over silently, and files that are not documents
+    by the converter registry (source code, data, spreadsheets, archives) are added to `skipped` with the
+    reason instead of being yielded.
     """
     for raw in paths:
         path = Path(raw)
@@ -72,7 +77,24 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str |
             for name in sorted(files):
                 if name.startswith(".") or name.lower().endswith(SIDECAR_SUFFIXES):
                     continue
-                yield Path(root) / name, None
+                found = Path(root) / name
+                reason = _not_a_document(found)
+                if reason is None:
+                    yield found, None
+                elif skipped is not None:
+                    skipped.append({"path": printable(str(found)), "reason": reason})
+
+
+def _not_a_document(path: Path) -> str | None:
+    """Why a file found in a folder is no document (by extension and first bytes), or None."""
+    from ingest.convert.registry import walk_decision
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+    except OSError:
+        head = b""  # unreadable: if it claims a document format, conversion reports the failure
+    return walk_decision(path, head)
 
 
 def printable(value: str) -> str:
@@ -133,7 +155,7 @@ class Ingester:
         """Ingest files in order. While one file is analysed and written here, the next ones are
         converted in their own processes, so a folder keeps both cores busy."""
         report = IngestReport()
-        files = list(iter_files(paths))
+        files = list(iter_files(paths, report.skipped))
         self._batching = True
         flush_at = time.monotonic() + INDEX_BATCH_SECONDS
         try:

@@ -154,5 +154,5 @@ def walk_decision(path: Path, head: bytes) -> str | None:
     if head.startswith(OLE_MAGIC):
         return "Inte ett dokument som kan läsas (äldre Office-fil som inte är .doc)."
     if suffix:
-        return f"Filtypen {suffix} läses inte in. Kunskapsbanken läser {supported_sentence()}."
-    return f"Filen saknar filändelse och läses inte in. Kunskapsbanken läser {supported_sentence()}."
+        return f"Inte ett dokumentformat som Kunskapsbanken läser ({suffix})."
+    return "Inte ett dokumentformat som Kunskapsbanken läser (filen saknar filändelse)."
