@@ -14,8 +14,9 @@ from pathlib import Path
 from statistics import median
 
 from ingest.config import Limits
-from ingest.convert import ocr
+from ingest.convert import ocr, structure
 from ingest.convert.cleanup import join_hyphenated, looks_like_garbage, normalise, strip_dot_leader
+from ingest.convert.repair import repair_small_caps
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -139,7 +140,8 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
             if looks_like_garbage(raw):
                 garbage += 1
                 continue
-            line = strip_dot_leader(normalise(raw))
+            full = normalise(raw)
+            line = strip_dot_leader(full)
             if not line:
                 lines.append((number, "", 0.0))  # blank line: a paragraph break where the PDF has one
                 continue
@@ -147,7 +149,11 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
                 continue
             if re.sub(r"\d+", "#", _key(line)) in repeated:
                 continue
-            lines.append((number, line, _size_of(line, sizes)))
+            lines.append((number, full, _size_of(line, sizes)))
+    # tables of contents are found with their dot leaders and page numbers, then left out
+    toc = structure.toc_positions([text for _, text, _ in lines])
+    lines = [(page, repair_small_caps(strip_dot_leader(text)), size)
+             for i, (page, text, size) in enumerate(lines) if i not in toc]
 
     blocks = _blocks_from_lines(lines)
     if ocr_result.lines:  # OCR'd pages are laid out on their own: their sizes are not font sizes
