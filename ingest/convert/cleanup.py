@@ -10,7 +10,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff\uf000-\uf0ff]")
 # A symbol-font bullet (Wingdings, Symbol: private-use code points, or the "ñ" Wingdings decodes to)
 # opening a line: the line is a list item.
-_LEADING_GLYPH_BULLET = re.compile(r"^\s*(?:[\ue000-\uf8ff]|ñ(?=[\s\u00a0]))[\s\u00a0]*")
+_LEADING_GLYPH_BULLET = re.compile(r"^\s*(?:ñ?[\ue000-\uf8ff]+|ñ(?=[\s\u00a0]))[\s\u00a0]*")
 BULLET = "•"
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _DOT_LEADER = re.compile(r"\s*(?:\.\s?){4,}\s*\d*\s*$|\s*(?:…\s?){2,}\s*\d*\s*$|\s*_{4,}\s*\d*\s*$")

@@ -105,7 +105,7 @@ def repair_small_caps(line: str) -> str:
     garbled = [m for m in words if _impossible(m.group())]
     if not garbled:
         return line
-    whole_line = len(garbled) >= 2 or len(garbled) / len(words) >= 0.3
+    whole_line = len(garbled) / len(words) >= 0.3
     pieces, last = [], 0
     for index, match in enumerate(words):
         word = match.group()

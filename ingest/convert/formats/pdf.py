@@ -82,6 +82,32 @@ def _repeated_lines(pages: list[list[str]]) -> set[str]:
     return {k for k, n in counts.items() if n >= threshold}
 
 
+_BULLET_GLYPH = re.compile(r"^\s*[•●▪■◦‣\-–*]\s+")
+# "3 Lpfö 98 sid. 9", "12 Se www.scb.se": a note at the foot of the page, not a numbered heading
+_FOOTNOTE = re.compile(r"^(\d{1,3})\s+\S.{0,120}?(\b(sid|s|sidan|se|jfr|ibid|källa|prop|sou|ds)\.?\s|https?://|www\.)",
+                       re.I)
+
+
+def _is_footnote(text: str, earlier_on_page: str) -> bool:
+    """A line opening with a bare number that a reference mark earlier on the page points to
+    ("… modersmål.3"), or that reads like a source note."""
+    match = re.match(r"^(\d{1,3})\s+\S", text)
+    if not match:
+        return False
+    number = match.group(1)
+    return bool(_FOOTNOTE.match(text)) or bool(re.search(rf"[^\W\d]\W?{number}(\s|$)", earlier_on_page))
+
+
+def _next_texts(lines: list[tuple[int, str, float]]) -> list[str]:
+    """For each line, the next non-blank line's text ('' at the end)."""
+    result, upcoming = [""] * len(lines), ""
+    for i in range(len(lines) - 1, -1, -1):
+        result[i] = upcoming
+        if lines[i][1]:
+            upcoming = lines[i][1]
+    return result
+
+
 def _is_heading_text(line: str) -> bool:
     return 2 < len(line) <= 150 and not _SENTENCE_END.search(line) and any(c.isalpha() for c in line)
 
@@ -152,7 +178,7 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
             lines.append((number, full, _size_of(line, sizes)))
     # tables of contents are found with their dot leaders and page numbers, then left out
     toc = structure.toc_positions([text for _, text, _ in lines])
-    lines = [(page, repair_small_caps(strip_dot_leader(text)), size)
+    lines = [(page, strip_dot_leader(text), size)
              for i, (page, text, size) in enumerate(lines) if i not in toc]
 
     blocks = _blocks_from_lines(lines)
@@ -248,25 +274,35 @@ def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
     blocks: list[Block] = []
     paragraph: list[str] = []
     paragraph_page = lines[0][0]
+    list_item = False
 
-    def flush(kind: str = "paragraph") -> None:
-        nonlocal paragraph
+    def flush() -> None:
+        nonlocal paragraph, list_item
         if paragraph:
             text = join_hyphenated("\n".join(paragraph)).replace("\n", " ")
-            text = re.sub(r"\s+", " ", text).strip()
+            text = repair_small_caps(re.sub(r"\s+", " ", text).strip())
             if text:
-                blocks.append(Block(text, kind, 0, paragraph_page))
+                blocks.append(Block(text, "list" if list_item else "paragraph", 0, paragraph_page))
             paragraph = []
+        list_item = False
 
-    for page, text, size in lines:
+    following = _next_texts(lines)
+    page_text: dict[int, str] = {}
+    for index, (page, text, size) in enumerate(lines):
         if not text:
             if one_word_lines <= 0.6:
                 flush()
             continue
         level = 0
-        if body and round(size, 1) in size_level:
+        earlier_on_page = page_text.get(page, "")
+        page_text[page] = f"{earlier_on_page}\n{text}"
+        if _BULLET_GLYPH.match(text) or _is_footnote(text, earlier_on_page):
+            level = 0  # list items and footnotes are never headings, whatever their size
+        elif body and round(size, 1) in size_level:
             level = size_level[round(size, 1)]
-        elif (size == 0 or not body or size >= body * 1.05) and len(text.split()) <= 14:
+        elif (size == 0 or not body or size >= body * 1.05) and len(text.split()) <= 14 \
+                and not following[index][:1].islower():  # a heading is followed by a new start
+
             # no usable size difference: fall back to numbering ("2.2 Målområde: …", "#17 Öka …")
             if _GOAL_HEADING.match(text):
                 level = 3
@@ -280,15 +316,16 @@ def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
             # a heading set over two lines at the same size continues on the next line
             if blocks and blocks[-1].kind == "heading" and blocks[-1].page == page and blocks[-1].level == level \
                     and not _NUMBERED_HEADING.match(text) and not _GOAL_HEADING.match(text) and size > 0:
-                blocks[-1].text = f"{blocks[-1].text} {text}"
+                blocks[-1].text = repair_small_caps(f"{blocks[-1].text} {text}")
             else:
-                blocks.append(Block(text, "heading", level, page))
+                blocks.append(Block(repair_small_caps(text), "heading", level, page))
             paragraph_page = page
             continue
         if _BULLET.match(text):
             flush()
             paragraph_page = page
             paragraph.append(text)
+            list_item = True
             continue
         if not paragraph:
             paragraph_page = page
