@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ingest.config import Limits
-from ingest.convert import budget, registry
+from ingest.convert import budget, registry, structure
 from ingest.convert.sniff import sniff
 from ingest.model import ConvertedDocument, ConversionError
 
@@ -59,6 +59,7 @@ def convert_file(path: Path, limits: Limits = Limits(),
         document = module.convert(path, limits, converter.format)
     else:
         document = module.convert(path, limits)
+    document.blocks = structure.mend_broken_words(structure.drop_toc_blocks(document.blocks))
     chars = sum(len(b.text) for b in document.blocks)
     if chars > limits.max_text_chars:  # refused here, so a text bomb never travels to the parent
         raise ConversionError(text_too_long(chars, limits))

@@ -64,3 +64,26 @@ def drop_toc_blocks(blocks: list[Block]) -> list[Block]:
     """The blocks without any table of contents (Word's TOC field, an HTML or text contents list)."""
     gone = toc_positions([b.text for b in blocks])
     return [b for i, b in enumerate(blocks) if i not in gone] if gone else blocks
+
+
+_BROKEN_END = re.compile(r"[a-zåäöé]{2,}-$")  # "ekono-": a word cut by a line end, not "hälso- och"
+MEND_WINDOW = 6  # blocks ahead where the rest of the word may stand (a heading or box read in between)
+
+
+def mend_broken_words(blocks: list[Block]) -> list[Block]:
+    """A paragraph ending in a cut word ("… en ekono-") is joined with the paragraph that carries on
+    with the rest ("miskt hållbar tillväxt …"), even when a heading or a box was read in between:
+    no passage starts or ends in the middle of a word."""
+    blocks = list(blocks)
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if block.kind in ("paragraph", "list") and _BROKEN_END.search(block.text):
+            for j in range(i + 1, min(len(blocks), i + 1 + MEND_WINDOW)):
+                candidate = blocks[j]
+                if candidate.kind in ("paragraph", "list") and candidate.text[:1].islower():
+                    block.text = block.text[:-1] + candidate.text
+                    del blocks[j]
+                    break
+        i += 1
+    return blocks
