@@ -185,6 +185,9 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
     if ocr_result.lines:  # OCR'd pages are laid out on their own: their sizes are not font sizes
         blocks = sorted(blocks + blocks_from_ocr(ocr_result.lines), key=lambda b: b.page or 0)
     if not blocks and len(scanned) == page_count:
+        if ocr_result.failed:
+            raise ConversionError("PDF-filen saknar textlager och OCR kunde inte läsa den inom tids- och "
+                                  "minnesgränsen per sida.")
         raise ConversionError("PDF-filen saknar textlager och OCR hittade ingen läsbar text i den.")
     warnings = _ocr_warnings(ocr_result, ocr_problem, limits)
     if failed_pages:
