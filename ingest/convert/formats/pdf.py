@@ -252,13 +252,16 @@ def blocks_from_ocr(pages: dict[int, list[tuple[str, float]]]) -> list[Block]:
             if text and (_PAGE_NUMBER.match(text) or re.sub(r"\d+", "#", _key(text)) in repeated):
                 continue
             lines.append((page, text, round(1.12 ** round(math.log(size, 1.12)), 1) if size > 0 else 0.0))
-    return _blocks_from_lines(lines)
+        lines.append((page, "", 0.0))  # a page of a scan ends its paragraph
+    return _blocks_from_lines(lines, paragraphs_marked=True)
 
 
-def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
+def _blocks_from_lines(lines: list[tuple[int, str, float]], paragraphs_marked: bool = False) -> list[Block]:
+    """Headings and paragraphs from (page, text, size) lines; "" marks a paragraph break, trusted when the
+    source marks them sparingly (or always, for OCR, whose paragraphs Tesseract found)."""
     if not lines:
         return []
-    blank_breaks = sum(1 for _, t, _ in lines if not t) < 0.3 * len(lines)
+    blank_breaks = paragraphs_marked or sum(1 for _, t, _ in lines if not t) < 0.3 * len(lines)
     lines = [(p, t, s) for p, t, s in lines if t or blank_breaks]
     if not any(t for _, t, _ in lines):
         return []
