@@ -59,7 +59,7 @@ def test_real_toc_lines_are_not_sections_or_passages(name: str, first_real_headi
     found = headings(doc)
     assert not any(re.match(r"^innehåll", h, re.I) for h in found)
     assert found.count(first_real_heading) == 1  # the chapter once, not once more from the contents
-    assert not any(re.search(r"\.{4,}|…{2,}", b.text) for b in doc.blocks)
+    assert not any(re.search(r"[^\W\d_] ?(\. ?){4,} *\d*$", b.text) for b in doc.blocks)  # no entry left
     sections, passages = split("d1", doc.blocks, doc.title or "")
     repeated = [h for h, n in Counter(s.heading for s in sections).items() if n > 1 and re.match(r"^\d", h)]
     assert repeated == [], repeated
