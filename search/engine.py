@@ -106,13 +106,11 @@ MSG_SHOWING_SUGGESTION = "Inga träffar på det du skrev – visar träffar för
 MSG_ONLY_NEGATIVE = "Frågan innehöll bara uteslutna ord (med minus) – lägg till något att söka efter."
 
 
-def _default_synonyms() -> Path | None:
-    try:
-        from ingest.config import CORPUS_DIR
-
-        return Path(CORPUS_DIR) / "synonyms.yaml"
-    except Exception:  # pragma: no cover - ingest not importable
-        return Path(__file__).resolve().parent.parent / "corpus" / "synonyms.yaml"
+def _default_synonyms() -> Path:
+    """corpus/synonyms.yaml, the corpus folder being $KUNSKAPSBANK_CORPUS or <repo root>/corpus (as ingest
+    reads it; search/ imports nothing from ingest/)."""
+    corpus = os.environ.get("KUNSKAPSBANK_CORPUS", Path(__file__).resolve().parent.parent / "corpus")
+    return Path(corpus) / "synonyms.yaml"
 
 
 def make_schema() -> Schema:
