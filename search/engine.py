@@ -13,9 +13,7 @@ file left by a killed process never blocks).
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
 import itertools
-import html
 import json
 import os
 import re
@@ -37,8 +35,9 @@ from search._analysis import (
 )
 from search._query import (
     MAX_QUERY_CHARS, MAX_QUERY_TERMS, W_ALT, W_BODY, W_HEADING, W_PARTS, W_TITLE, _filter_query, _parse,
-    _phrase_clause, _Slot,
+    _phrase_clause,
 )
+from search._snippets import _highlight_terms, _hit, _rerank_terms
 from search._synonyms import SynonymTable, load_synonyms
 from search._scoring import SegmentCache, VecIndex, _segment_key
 from search.api import Filters, Hit, IndexDoc, SearchResults
@@ -653,12 +652,12 @@ class SearchIndex:
                 top = self._proximity_rerank(s, top, words)
             else:
                 top = self._rank(s, mask, score, offset + limit, group)
-            terms = self._highlight_terms(pos)
+            terms = _highlight_terms(pos, self.synonyms if self.use_synonyms else None)
             focus = {t for sl in pos for t in sl.terms}
             for docnum, sc in top[offset:offset + limit]:
                 fields = s.stored_fields(docnum)
                 more = int(per_doc[docidx[docnum]]) - 1 if group and docidx[docnum] >= 0 else 0
-                hits.append(self._hit(fields, sc, terms, max(more, 0), focus))
+                hits.append(_hit(fields, sc, terms, max(more, 0), focus, self.decompound))
         if timed_out:
             messages.append(MSG_TIMEOUT)
         suggestion = None
@@ -780,35 +779,6 @@ class SearchIndex:
         out.sort(key=lambda x: (-x[1], x[0]))
         return out + top[RERANK_DEPTH:]
 
-    def _highlight_terms(self, pos: list[_Slot]) -> set[str]:
-        terms: set[str] = set()
-        for s in pos:
-            terms.update(s.terms)
-            for a in s.alts:
-                terms.update(a)
-        if self.use_synonyms:
-            for t in list(terms):
-                for g in self.synonyms.index.get(t, ()):
-                    for member in self.synonyms.groups[g]:
-                        terms.update(member)
-        return terms
-
-    def _hit(self, fields: dict, score: float, terms: set[str], more: int, focus: set[str] | None = None) -> Hit:
-        meta = json.loads(fields.get("meta") or "{}")
-        text = fields.get("text") or ""
-        return Hit(
-            passage_id=fields["passage_id"],
-            document_id=fields["document_id"],
-            title=fields.get("title") or "",
-            heading=fields.get("heading") or "",
-            page=meta.get("page"),
-            snippet=make_snippet(text, terms, decompound=self.decompound, focus=focus),
-            text=text,
-            score=score,
-            url=f"/p/{fields['passage_id']}",
-            more_in_document=more,
-        )
-
     # ------------------------------------------------------------------ suggestions
 
     def suggest(self, query: str, visibility: tuple[str, ...] = ("public",)) -> str | None:
@@ -890,93 +860,10 @@ class SearchIndex:
                 q = AndNot(And([q, fq]), Term("passage_id", passage_id))
                 top, _ = self._top(s, q, max(1, int(limit)), group=True)
                 terms = {t for t, _w in keys}
-                return [self._hit(s.stored_fields(d), sc, terms, 0) for d, sc in top[: max(0, int(limit))]]
+                return [_hit(s.stored_fields(d), sc, terms, 0, decompound=self.decompound)
+                        for d, sc in top[: max(0, int(limit))]]
         except Exception:
             return []
-
-
-# --------------------------------------------------------------------------- snippets
-
-SNIPPET_CHARS = 260
-SNIPPET_CACHE = 4096  # analysed passages kept: analysis is most of a query's cost, and hits recur
-
-
-@lru_cache(maxsize=SNIPPET_CACHE)
-def _rerank_terms(text: str) -> tuple[str, ...]:
-    """A passage's main terms in order (no alternatives), for the proximity check; cached like snippets."""
-    return tuple(t.text for t in _RERANK_ANALYZER(text, mode="query") if not getattr(t, "sub", False))
-
-
-@lru_cache(maxsize=SNIPPET_CACHE)
-def _analysed_spans(text: str, decompound: bool) -> tuple[tuple[str, int, int], ...]:
-    """(term, start, end) for every indexed term of a passage, as the snippet analyser makes them."""
-    try:
-        return tuple((t.text, t.startchar, t.endchar)
-                     for t in _snippet_analyzer(decompound)(text, positions=True, chars=True, mode="index"))
-    except Exception:
-        return ()
-
-
-def make_snippet(text: str, terms: set[str], decompound: bool = True, width: int = SNIPPET_CHARS,
-                 focus: set[str] | None = None) -> str:
-    """Escaped HTML around the best window of matches, with <mark> around every matched word
-    (exact, stemmed, or through a compound part)."""
-    spans: list[tuple[int, int]] = []
-    focus_spans: list[tuple[int, int]] = []
-    for term, startchar, endchar in _analysed_spans(text, decompound):
-        if term in terms:
-            spans.append((startchar, endchar))
-            if focus and term in focus:
-                focus_spans.append((startchar, endchar))
-    spans = sorted(set(spans))
-    window_spans = sorted(set(focus_spans)) or spans
-    if len(text) <= width:
-        start, end = 0, len(text)
-    elif window_spans:
-        # window with the most matches (of the typed words when there are any)
-        ws = window_spans
-        best, best_n = ws[0][0], 0
-        j = 0
-        for i, (s0, _e0) in enumerate(ws):
-            while j < len(ws) and ws[j][1] <= s0 + width:
-                j += 1
-            if j - i > best_n:
-                best, best_n = s0, j - i
-        start = max(0, best - width // 4)
-        end = min(len(text), start + width)
-        start = max(0, min(start, end - width))
-    else:
-        start, end = 0, width
-    # snap to word boundaries
-    if start > 0:
-        sp = text.rfind(" ", 0, start)
-        start = sp + 1 if sp >= 0 and start - sp < 30 else start
-    if end < len(text):
-        sp = text.find(" ", end)
-        end = sp if 0 <= sp and sp - end < 30 else end
-    out = []
-    cur = start
-    for s0, e0 in spans:
-        if e0 <= start or s0 >= end or s0 < cur:
-            continue
-        out.append(html.escape(text[cur:s0]))
-        out.append("<mark>" + html.escape(text[s0:e0]) + "</mark>")
-        cur = e0
-    out.append(html.escape(text[cur:end]))
-    snippet = "".join(out).strip()
-    snippet = re.sub(r"\s+", " ", snippet)
-    return ("… " if start > 0 else "") + snippet + (" …" if end < len(text) else "")
-
-
-_SNIPPET_ANALYZERS: dict = {}
-_RERANK_ANALYZER = SwedishAnalyzer()
-
-
-def _snippet_analyzer(decompound: bool):
-    a = _SNIPPET_ANALYZERS.get(decompound)
-    if a is None:
-        a = _SNIPPET_ANALYZERS[decompound] = SwedishDecompoundAnalyzer() if decompound else SwedishAnalyzer()
-    return a
 
 
 def _edit_distance(a: str, b: str) -> int:
