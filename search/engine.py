@@ -13,77 +13,30 @@ file left by a killed process never blocks).
 from __future__ import annotations
 
 import copy
-import itertools
-import json
 import os
 import re
-import shutil
-import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
-from whoosh import collectors, index as windex
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh import collectors
 from whoosh.query import And, AndNot, Or, Term
-from whoosh.scoring import BM25F
 
-from search._analysis import (
-    ANALYSIS_VERSION, STOP_WORDS, SwedishAnalyzer, SwedishDecompoundAnalyzer, raw_tokens, sv_stem,
-)
+from search._analysis import STOP_WORDS, raw_tokens, sv_stem
 from search._query import (
     MAX_QUERY_CHARS, MAX_QUERY_TERMS, W_ALT, W_BODY, W_HEADING, W_PARTS, W_TITLE, _filter_query, _parse,
     _phrase_clause,
 )
 from search._snippets import _highlight_terms, _hit, _rerank_terms
 from search._synonyms import SynonymTable, load_synonyms
-from search._scoring import SegmentCache, VecIndex, _segment_key
+from search._scoring import VecIndex, _segment_key
+from search._store import SETTINGS_FILE, IndexStore, make_schema  # noqa: F401  (tests import these from here)
 from search.api import Filters, Hit, IndexDoc, SearchResults
-
-SCHEMA_VERSION = 4
-SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}"
-SETTINGS_FILE = "kb_settings.json"
 
 SEARCH_TIME_LIMIT = 1.0  # seconds for Whoosh-scored searches (more_like_this)
 COUNT_TIME_LIMIT = 0.5  # seconds for matching a quoted phrase over all passages
 CACHE_SIZE = 256
-MP_REBUILD_MIN = 2000  # rebuilds at least this big use a multi-process writer
-# Full rebuilds analyse in this many processes, one segment each: no final merge, ~1.7x faster and
-# several times faster at 100k passages than one writer whose pooled postings must be merged.
-REBUILD_PROCS = int(os.environ.get("KUNSKAPSBANK_INDEX_PROCS", "2"))
-
-
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the one that started it dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _tie_subwriters_to_parent() -> None:
-    """Whoosh's multiprocess writer workers wait on their job queue forever if the rebuilding process is
-    killed -9; make them die with it."""
-    from whoosh import multiproc
-
-    original = multiproc.SubWriterTask.run
-    if getattr(original, "_tied", False):
-        return
-
-    def run(self):
-        _die_with_parent()
-        return original(self)
-
-    run._tied = True
-    multiproc.SubWriterTask.run = run
-
-
-_tie_subwriters_to_parent()
 
 # Query-time weights besides the field boosts (search._query).
 W_SYNONYM = 0.5
@@ -109,55 +62,6 @@ def _default_synonyms() -> Path:
     return Path(corpus) / "synonyms.yaml"
 
 
-def make_schema() -> Schema:
-    sv = SwedishAnalyzer()
-    return Schema(
-        passage_id=ID(stored=True, unique=True),
-        document_id=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=sv, stored=True, phrase=True),
-        heading=TEXT(analyzer=sv, stored=True, phrase=True),
-        body=TEXT(analyzer=sv, phrase=True),
-        parts=TEXT(analyzer=SwedishDecompoundAnalyzer(), phrase=True),
-        text=STORED,
-        meta=STORED,  # json: page, ord, heading_path
-        organisation=ID(stored=True),
-        doc_type=ID(stored=True),
-        year=ID(stored=True),
-        visibility=ID(stored=True),
-        goal=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
-        entity=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
-    )
-
-
-def _fields_for(doc: IndexDoc) -> dict:
-    heading = doc.heading or ""
-    text = doc.text or ""
-    fields = dict(
-        passage_id=doc.passage_id,
-        document_id=doc.document_id,
-        title=doc.title or "",
-        heading=heading,
-        body=text,
-        parts=text,  # same string as body: tokenised once (raw_tokens cache)
-        text=text,
-        meta=json.dumps({"page": doc.page, "ord": doc.ord, "heading_path": list(doc.heading_path or [])}),
-        visibility=doc.visibility or "public",
-    )
-    if doc.organisation:
-        fields["organisation"] = doc.organisation
-    if doc.doc_type:
-        fields["doc_type"] = doc.doc_type
-    if doc.year is not None:
-        fields["year"] = str(doc.year)
-    goals = [g.replace(",", " ") for g in doc.goal_ids or [] if g]
-    if goals:
-        fields["goal"] = ",".join(goals)
-    ents = [e.replace(",", " ") for e in doc.entity_ids or [] if e]
-    if ents:
-        fields["entity"] = ",".join(ents)
-    return fields
-
-
 class SearchIndex:
     def __init__(self, index_dir: Path, synonyms_path: Path | None = None, *, decompound: bool = True,
                  synonyms: bool = True, cache_size: int = CACHE_SIZE):
@@ -165,242 +69,45 @@ class SearchIndex:
         self.decompound = decompound
         self.use_synonyms = synonyms
         self.synonyms: SynonymTable = load_synonyms(synonyms_path or _default_synonyms()) if synonyms else SynonymTable()
-        self._lock = threading.RLock()  # searcher use and swap
-        self._wlock = threading.RLock()  # writers in this process
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
-        self._searcher = None
-        self._aux: dict = {}
-        self._segments = SegmentCache()  # per-segment postings, kept when a commit opens a new searcher
-        self._generation = 0  # bumped on every commit: cache keys
-        self.needs_rebuild = False
-        self._open()
+        self._store = IndexStore(self.index_dir)
 
-    # ------------------------------------------------------------------ storage
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when the index on disk is missing, corrupt or built by other schema/analysis versions."""
+        return self._store.needs_rebuild
 
-    def _current_name(self) -> str | None:
-        try:
-            return (self.index_dir / "CURRENT").read_text().strip() or None
-        except OSError:
-            return None
+    @needs_rebuild.setter
+    def needs_rebuild(self, value: bool) -> None:
+        self._store.needs_rebuild = value
 
-    def _open(self) -> None:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        name = self._current_name()
-        self._ix = None
-        if name:
-            path = self.index_dir / name
-            try:
-                settings = json.loads((path / SETTINGS_FILE).read_text())
-                self._ix = windex.open_dir(str(path))
-                self._ix.doc_count()  # touch the TOC: raises on a corrupt index
-                self._check_stale_lock(self._ix)
-                self.needs_rebuild = settings.get("version") != SETTINGS_VERSION
-                self._path = path
-                self._current = name
-                if not self.needs_rebuild:
-                    # the stored schema may be older than the code's; use the stored one until rebuild
-                    pass
-            except Exception:
-                self._ix = None
-        if self._ix is None:
-            # missing or corrupt: serve an empty index and ask for a rebuild
-            self.needs_rebuild = True
-            path, name = self._new_generation()
-            self._ix = windex.create_in(str(path), make_schema())
-            self._write_settings(path)
-            self._point_to(name)
-            self._path, self._current = path, name
-
-    @staticmethod
-    def _check_stale_lock(ix) -> None:
-        """Whoosh's WRITELOCK is an flock: a killed writer's lock is released by the kernel. Probe it
-        so that a lock held by a live process is noticed early (it is then simply waited for)."""
-        lock = ix.lock("WRITELOCK")
-        try:
-            if lock.acquire(False):
-                lock.release()
-        except Exception:
-            pass
-
-    def _new_generation(self) -> tuple[Path, str]:
-        name = f"g-{time.time_ns():x}-{os.getpid()}"
-        path = self.index_dir / name
-        path.mkdir(parents=True)
-        return path, name
-
-    @staticmethod
-    def _write_settings(path: Path) -> None:
-        (path / SETTINGS_FILE).write_text(json.dumps({"version": SETTINGS_VERSION, "schema": SCHEMA_VERSION,
-                                                      "analysis": ANALYSIS_VERSION}))
-
-    def _point_to(self, name: str) -> None:
-        tmp = self.index_dir / f"CURRENT.tmp-{os.getpid()}-{threading.get_ident()}"
-        tmp.write_text(name)
-        os.replace(tmp, self.index_dir / "CURRENT")
-
-    def _gc_generations(self, keep: set[str]) -> None:
-        for child in self.index_dir.iterdir():
-            if child.is_dir() and child.name.startswith("g-") and child.name not in keep:
-                shutil.rmtree(child, ignore_errors=True)
-
-    # ------------------------------------------------------------------ searcher
-
-    def _get_searcher(self):
-        """The long-lived searcher, refreshed when this or another process committed/swapped."""
-        name = self._current_name()
-        if name and name != self._current:
-            try:
-                ix = windex.open_dir(str(self.index_dir / name))
-                settings = json.loads((self.index_dir / name / SETTINGS_FILE).read_text())
-                self._ix, self._current, self._path = ix, name, self.index_dir / name
-                self.needs_rebuild = settings.get("version") != SETTINGS_VERSION
-                self._drop_searcher()
-            except Exception:
-                pass
-        if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-            self._aux = {}
-            self._cache.clear()
-        elif not self._searcher.up_to_date():  # another process committed
-            self._reopen_searcher()
-        return self._searcher
-
-    def _reopen_searcher(self) -> None:
-        """A fresh searcher after a commit. Not Searcher.refresh(): it reuses the segment readers of
-        unchanged segments and then misses deletions made in them (replace_document would show old
-        and new passages side by side)."""
-        old = self._searcher
-        self._searcher = self._ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-        self._aux = {}
-        self._cache.clear()
-        if old is not None:
-            try:
-                old.close()
-            except Exception:
-                pass
-
-    def _drop_searcher(self) -> None:
-        if self._searcher is not None:
-            try:
-                self._searcher.close()
-            except Exception:
-                pass
-        self._searcher = None
-        self._aux = {}
-        self._cache.clear()
+    # ------------------------------------------------------------------ storage (search._store)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop_searcher()
-            try:
-                self._ix.close()
-            except Exception:
-                pass
-
-    # ------------------------------------------------------------------ writing
-
-    def _write(self, fn: Callable) -> None:
-        with self._wlock:
-            with self._lock:
-                self._get_searcher()  # follow a rebuild swapped in by another process before writing
-            writer = self._ix.writer(timeout=30.0, limitmb=128)
-            try:
-                fn(writer)
-            except BaseException:
-                writer.cancel()
-                raise
-            else:
-                writer.commit()
-        with self._lock:
-            self._generation += 1
-            self._cache.clear()
-            if self._searcher is not None:
-                self._reopen_searcher()
+        self._store.close()
 
     def replace_document(self, document_id: str, docs: list[IndexDoc]) -> None:
         self.replace_documents({document_id: docs})
 
     def replace_documents(self, documents: dict[str, list[IndexDoc]]) -> None:
         """Several documents in one commit (a commit costs ~0.2 s, whatever its size)."""
-        documents = {doc_id: list(docs) for doc_id, docs in documents.items()}
-
-        def run(w):
-            for document_id, docs in documents.items():
-                w.delete_by_term("document_id", document_id)
-                for d in docs:
-                    if d.document_id != document_id:
-                        raise ValueError(f"passage {d.passage_id} belongs to {d.document_id}, not {document_id}")
-                    w.add_document(**_fields_for(d))
-
-        self._write(run)
+        self._store.replace_documents(documents)
 
     def delete_document(self, document_id: str) -> None:
-        self._write(lambda w: w.delete_by_term("document_id", document_id))
+        self._store.delete_document(document_id)
 
     def rebuild(self, docs: Iterable[IndexDoc], progress=None) -> int:
-        with self._wlock:
-            path, name = self._new_generation()
-            count = 0
-            try:
-                ix = windex.create_in(str(path), make_schema())
-                it = iter(docs)
-                first = list(itertools.islice(it, MP_REBUILD_MIN))
-                if len(first) == MP_REBUILD_MIN and (os.cpu_count() or 1) >= 2 and REBUILD_PROCS > 1:
-                    # large rebuild: analyse in REBUILD_PROCS processes, one segment each (measured ~1.7x)
-                    writer = ix.writer(procs=REBUILD_PROCS, limitmb=128, multisegment=True)
-                else:
-                    writer = ix.writer(limitmb=256)
-                try:
-                    for d in itertools.chain(first, it):
-                        writer.add_document(**_fields_for(d))
-                        count += 1
-                        if progress and count % 500 == 0:
-                            progress(count)
-                except BaseException:
-                    writer.cancel()
-                    raise
-                else:
-                    writer.commit()
-                self._write_settings(path)
-            except BaseException:
-                shutil.rmtree(path, ignore_errors=True)
-                raise
-            with self._lock:
-                old = self._current
-                self._point_to(name)
-                self._drop_searcher()
-                try:
-                    self._ix.close()
-                except Exception:
-                    pass
-                self._ix, self._current, self._path = ix, name, path
-                self.needs_rebuild = False
-                self._generation += 1
-            self._gc_generations(keep={name, old})  # keep the previous one for readers still on it
-            if progress:
-                progress(count)
-            return count
+        return self._store.rebuild(docs, progress)
 
     def document_counts(self) -> dict[str, int]:
-        with self._lock:
-            s = self._get_searcher()
-            counts: dict[str, int] = {}
-            for sub, _offset in s.leaf_searchers():
-                reader = sub.reader()
-                for term in reader.lexicon("document_id"):
-                    doc_id = term.decode("utf-8") if isinstance(term, bytes) else term
-                    n = sum(1 for _ in reader.postings("document_id", term).all_ids())
-                    if n:
-                        counts[doc_id] = counts.get(doc_id, 0) + n
-            return counts
+        return self._store.document_counts()
 
     # ------------------------------------------------------------------ vectorised evaluation
 
     def _vec(self, s) -> VecIndex:
-        v = self._aux.get("vec")
+        v = self._store.aux.get("vec")
         if v is None or v.s is not s:
-            v = self._aux["vec"] = VecIndex(s, self._segments)
+            v = self._store.aux["vec"] = VecIndex(s, self._store.segments)
         return v
 
     def _term_scores(self, v: VecIndex, term: str, alts=(), with_parts=True, scale=1.0) -> np.ndarray:
@@ -543,37 +250,37 @@ class SearchIndex:
 
     def _facet_postings(self, s, field: str) -> dict[str, np.ndarray]:
         key = ("facet", field)
-        if key not in self._aux:
+        if key not in self._store.aux:
             out: dict[str, list] = {}
             for sub, offset in s.leaf_searchers():
                 reader = sub.reader()
                 if field not in reader.indexed_field_names():
                     continue
                 segment = _segment_key(reader)
-                local = self._segments.get((segment, "facet", field)) if segment else None
+                local = self._store.segments.get((segment, "facet", field)) if segment else None
                 if local is None:  # read once per segment version, not once per searcher
                     local = {}
                     for term in reader.lexicon(field):
                         value = term.decode("utf-8") if isinstance(term, bytes) else term
                         local[value] = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)
                     if segment:
-                        self._segments.put((segment, "facet", field), local)
+                        self._store.segments.put((segment, "facet", field), local)
                 for value, ids in local.items():
                     out.setdefault(value, []).append(ids + offset)
-            self._aux[key] = {v: np.concatenate(a) for v, a in out.items()}
-        return self._aux[key]
+            self._store.aux[key] = {v: np.concatenate(a) for v, a in out.items()}
+        return self._store.aux[key]
 
     def _doc_index(self, s) -> tuple[np.ndarray, list[str]]:
         """docnum -> small int per document_id (for 'more in this document' counts)."""
         key = ("docidx",)
-        if key not in self._aux:
+        if key not in self._store.aux:
             arr = np.full(s.doc_count_all(), -1, dtype=np.int64)
             names: list[str] = []
             for value, ids in self._facet_postings(s, "document_id").items():
                 arr[ids] = len(names)
                 names.append(value)
-            self._aux[key] = (arr, names)
-        return self._aux[key]
+            self._store.aux[key] = (arr, names)
+        return self._store.aux[key]
 
     # ------------------------------------------------------------------ search
 
@@ -587,11 +294,11 @@ class SearchIndex:
         filters = filters or Filters()
         query = query if isinstance(query, str) else ("" if query is None else str(query))
         key = (query, repr(filters), limit, offset, group)
-        with self._lock:
-            s = self._get_searcher()
-            cached = self._cache.get(key)
+        with self._store.lock:
+            s = self._store.get_searcher()
+            cached = self._store.cache.get(key)
             if cached is not None:
-                self._cache.move_to_end(key)
+                self._store.cache.move_to_end(key)
                 return copy.deepcopy(cached)
             try:
                 res = self._search(s, query, filters, limit, offset, group)
@@ -602,9 +309,9 @@ class SearchIndex:
                 res = SearchResults(query=query, total=0, hits=[], facets={}, offset=offset, limit=limit,
                                     message="Sökningen kunde inte genomföras för den här frågan. Prova med andra ord.")
                 return res
-            self._cache[key] = res
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._store.cache[key] = res
+            if len(self._store.cache) > self._cache_size:
+                self._store.cache.popitem(last=False)
             return copy.deepcopy(res)
 
     def _empty(self, query, limit, offset, message=None, suggestion=None) -> SearchResults:
@@ -783,8 +490,8 @@ class SearchIndex:
 
     def suggest(self, query: str, visibility: tuple[str, ...] = ("public",)) -> str | None:
         try:
-            with self._lock:
-                return self._suggest(self._get_searcher(), query, visibility)
+            with self._store.lock:
+                return self._suggest(self._store.get_searcher(), query, visibility)
         except Exception:
             return None
 
@@ -841,8 +548,8 @@ class SearchIndex:
     def more_like_this(self, passage_id: str, limit: int = 5, filters: Filters | None = None) -> list[Hit]:
         filters = filters or Filters()
         try:
-            with self._lock:
-                s = self._get_searcher()
+            with self._store.lock:
+                s = self._store.get_searcher()
                 docnum = s.document_number(passage_id=passage_id)
                 if docnum is None:
                     return []
