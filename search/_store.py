@@ -1,4 +1,4 @@
-"""Index generations on disk, the writer and the one long-lived searcher of an index directory.
+"""Store: index generations on disk, writers and locks, rebuilds, and the one long-lived searcher.
 
 Layout on disk: ``index_dir/CURRENT`` names the live generation directory ``index_dir/g-<n>``;
 each generation holds a Whoosh index plus ``kb_settings.json`` (schema + analyser version).
