@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from whoosh.query import And, DisjunctionMax, Or, Phrase, Term
+from whoosh.query import And, AndNot, DisjunctionMax, Or, Phrase, Term
 
 from search._analysis import analyse
 from search.api import Filters
@@ -123,4 +123,7 @@ def _filter_query(f: Filters):
         parts.append(Or([Term("year", y) for y in years]))
     if f.document_id:
         parts.append(Term("document_id", f.document_id))
-    return And(parts) if len(parts) > 1 else parts[0]
+    query = And(parts) if len(parts) > 1 else parts[0]
+    if f.exclude_documents:
+        query = AndNot(query, Or([Term("document_id", d) for d in sorted(f.exclude_documents)]))
+    return query

@@ -173,6 +173,8 @@ def _filter_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
             mask &= v.mask_of(fname, vals)
     if f.document_id:
         mask &= v.mask_of("document_id", [f.document_id])
+    if f.exclude_documents:
+        mask &= ~v.mask_of("document_id", sorted(f.exclude_documents))
     return mask
 
 

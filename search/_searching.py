@@ -77,7 +77,7 @@ def _search(ctx: Context, query: str, filters: Filters, limit: int, offset: int,
         messages.append(MSG_TIMEOUT)
     suggestion = None
     if total_docs < 3:
-        suggestion = _suggest(ctx.s, query, filters.visibility)
+        suggestion = _suggest(ctx.s, query, filters)
     if total == 0 and suggestion and not _retry:
         # nothing found but a close spelling is: show its results (and say so)
         alt = _search(ctx, suggestion, filters, limit, offset, group, _retry=True)

@@ -30,7 +30,7 @@ from search._analysis import ANALYSIS_VERSION, SwedishAnalyzer, SwedishDecompoun
 from search._scoring import SegmentCache
 from search.api import IndexDoc
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}"
 SETTINGS_FILE = "kb_settings.json"
 
@@ -88,6 +88,7 @@ def make_schema() -> Schema:
         visibility=ID(stored=True),
         goal=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
         entity=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
+        docstate=ID(),  # "<document id> <state>": what version of each document the index holds
     )
 
 
@@ -104,6 +105,7 @@ def _fields_for(doc: IndexDoc) -> dict:
         text=text,
         meta=json.dumps({"page": doc.page, "ord": doc.ord, "heading_path": list(doc.heading_path or [])}),
         visibility=doc.visibility or "public",
+        docstate=f"{doc.document_id} {doc.state}",
     )
     if doc.organisation:
         fields["organisation"] = doc.organisation
@@ -118,6 +120,17 @@ def _fields_for(doc: IndexDoc) -> dict:
     if ents:
         fields["entity"] = ",".join(ents)
     return fields
+
+
+def _replace(writer, documents: dict[str, list[IndexDoc]], delete: list[str]) -> None:
+    for document_id in delete:
+        writer.delete_by_term("document_id", document_id)
+    for document_id, docs in documents.items():
+        writer.delete_by_term("document_id", document_id)
+        for d in docs:
+            if d.document_id != document_id:
+                raise ValueError(f"passage {d.passage_id} belongs to {d.document_id}, not {document_id}")
+            writer.add_document(**_fields_for(d))
 
 
 class IndexStore:
@@ -279,24 +292,20 @@ class IndexStore:
             if self._searcher is not None:
                 self._reopen_searcher()
 
-    def replace_documents(self, documents: dict[str, list[IndexDoc]]) -> None:
-        """Several documents in one commit (a commit costs ~0.2 s, whatever its size)."""
+    def replace_documents(self, documents: dict[str, list[IndexDoc]], delete: Iterable[str] = ()) -> None:
+        """Several documents (and deletions) in one commit (a commit costs ~0.2 s, whatever its size)."""
         documents = {doc_id: list(docs) for doc_id, docs in documents.items()}
-
-        def run(w):
-            for document_id, docs in documents.items():
-                w.delete_by_term("document_id", document_id)
-                for d in docs:
-                    if d.document_id != document_id:
-                        raise ValueError(f"passage {d.passage_id} belongs to {d.document_id}, not {document_id}")
-                    w.add_document(**_fields_for(d))
-
-        self.write(run)
+        delete = list(delete)
+        self.write(lambda w: _replace(w, documents, delete))
 
     def delete_document(self, document_id: str) -> None:
         self.write(lambda w: w.delete_by_term("document_id", document_id))
 
-    def rebuild(self, docs: Iterable[IndexDoc], progress=None) -> int:
+    def rebuild(self, docs: Iterable[IndexDoc], progress=None,
+                replay: Callable[[], dict[str, list[IndexDoc] | None]] | None = None) -> int:
+        """A fresh generation from `docs`, swapped in atomically. `replay` returns what changed while it was
+        built ({document id: passages, or None when deleted}); it is asked until it has nothing more, and
+        its answers are written into the new generation before the swap."""
         with self._wlock:
             path, name = self._new_generation()
             count = 0
@@ -320,6 +329,11 @@ class IndexStore:
                     raise
                 else:
                     writer.commit()
+                while replay is not None and (late := replay()):
+                    late_writer = ix.writer(timeout=30.0, limitmb=128)
+                    _replace(late_writer, {d: docs for d, docs in late.items() if docs is not None},
+                             [d for d, docs in late.items() if docs is None])
+                    late_writer.commit()
                 self._write_settings(path)
             except BaseException:
                 shutil.rmtree(path, ignore_errors=True)
@@ -339,6 +353,27 @@ class IndexStore:
             if progress:
                 progress(count)
             return count
+
+    def document_states(self, document_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """The state each document was written with ("" when its passages disagree: a torn write), for
+        all documents or just these; documents without live passages are absent."""
+        with self.lock:
+            s = self.get_searcher()
+            seen: dict[str, set[str]] = {}
+            for sub, _offset in s.leaf_searchers():
+                reader = sub.reader()
+                if "docstate" not in reader.indexed_field_names():
+                    continue
+                if document_ids is None:
+                    terms = reader.lexicon("docstate")
+                else:
+                    terms = (t for d in document_ids for t in reader.expand_prefix("docstate", f"{d} "))
+                for term in terms:
+                    value = term.decode("utf-8") if isinstance(term, bytes) else term
+                    if any(True for _ in reader.postings("docstate", term).all_ids()):
+                        doc_id, _, state = value.partition(" ")
+                        seen.setdefault(doc_id, set()).add(state)
+            return {doc_id: states.pop() if len(states) == 1 else "" for doc_id, states in seen.items()}
 
     def document_counts(self) -> dict[str, int]:
         with self.lock:

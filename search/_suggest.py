@@ -12,10 +12,11 @@ from search._snippets import _hit
 from search.api import Filters, Hit
 
 
-def _suggest(s, query: str, visibility) -> str | None:
+def _suggest(s, query: str, filters: Filters) -> str | None:
+    """A respelling of `query` whose words occur in passages the asker may see (never others: a leak)."""
     if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY_CHARS:
         return None
-    vis = tuple(v for v in (visibility or ()) if v)
+    vis = tuple(v for v in (filters.visibility or ()) if v)
     if not vis:
         return None
     words = re.findall(r"[^\W\d_]{4,}", query.lower())
@@ -23,7 +24,7 @@ def _suggest(s, query: str, visibility) -> str | None:
         return None
     reader = s.reader()
     corrector = s.corrector("body")  # vocabulary = analysed (stemmed) body terms
-    fq = _filter_query(Filters(visibility=vis))
+    fq = _filter_query(Filters(visibility=vis, exclude_documents=filters.exclude_documents))
     changed = query
     did = False
     for w in dict.fromkeys(words):
@@ -79,7 +80,8 @@ def _more_like_this(ctx: Context, passage_id: str, limit: int, filters: Filters)
     if docnum is None:
         return []
     fields = s.stored_fields(docnum)
-    if fields.get("visibility", "public") not in (filters.visibility or ()):
+    if (fields.get("visibility", "public") not in (filters.visibility or ())
+            or fields.get("document_id") in filters.exclude_documents):
         return []
     fq = _filter_query(filters)
     if fq is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
@@ -45,6 +46,17 @@ class SearchIndex:
         self.synonyms: SynonymTable = load_synonyms(synonyms_path or _default_synonyms()) if synonyms else SynonymTable()
         self._cache_size = cache_size
         self._store = IndexStore(self.index_dir)
+        self._internal: frozenset[str] = frozenset()
+
+    def set_internal_documents(self, document_ids) -> None:
+        """Documents the catalogue says are internal: never shown to callers who may not see internal
+        documents, whatever the index still holds for them (it may lag behind the catalogue)."""
+        self._internal = frozenset(document_ids)
+
+    def _guard(self, filters: Filters) -> Filters:
+        if "internal" in (filters.visibility or ()) or not self._internal:
+            return filters
+        return replace(filters, exclude_documents=frozenset(filters.exclude_documents) | self._internal)
 
     @property
     def needs_rebuild(self) -> bool:
@@ -63,15 +75,18 @@ class SearchIndex:
     def replace_document(self, document_id: str, docs: list[IndexDoc]) -> None:
         self.replace_documents({document_id: docs})
 
-    def replace_documents(self, documents: dict[str, list[IndexDoc]]) -> None:
-        """Several documents in one commit (a commit costs ~0.2 s, whatever its size)."""
-        self._store.replace_documents(documents)
+    def replace_documents(self, documents: dict[str, list[IndexDoc]], delete: Iterable[str] = ()) -> None:
+        """Several documents (and deletions) in one commit (a commit costs ~0.2 s, whatever its size)."""
+        self._store.replace_documents(documents, delete)
 
     def delete_document(self, document_id: str) -> None:
         self._store.delete_document(document_id)
 
-    def rebuild(self, docs: Iterable[IndexDoc], progress=None) -> int:
-        return self._store.rebuild(docs, progress)
+    def rebuild(self, docs: Iterable[IndexDoc], progress=None, replay=None) -> int:
+        return self._store.rebuild(docs, progress, replay)
+
+    def document_states(self, document_ids: Iterable[str] | None = None) -> dict[str, str]:
+        return self._store.document_states(document_ids)
 
     def document_counts(self) -> dict[str, int]:
         return self._store.document_counts()
@@ -90,7 +105,7 @@ class SearchIndex:
             offset = max(0, min(int(offset), 10_000))
         except (TypeError, ValueError):
             limit, offset = 10, 0
-        filters = filters or Filters()
+        filters = self._guard(filters or Filters())
         query = query if isinstance(query, str) else ("" if query is None else str(query))
         key = (query, repr(filters), limit, offset, group)
         with self._store.lock:
@@ -101,7 +116,7 @@ class SearchIndex:
                 return copy.deepcopy(cached)
             try:
                 res = _search(ctx, query, filters, limit, offset, group)
-            except Exception as exc:  # never raise to the caller for a query string
+            except Exception:  # never raise to the caller for a query string
                 import logging
 
                 logging.getLogger(__name__).exception("search failed for %r", query[:200])
@@ -118,12 +133,12 @@ class SearchIndex:
     def suggest(self, query: str, visibility: tuple[str, ...] = ("public",)) -> str | None:
         try:
             with self._store.lock:
-                return _suggest(self._store.get_searcher(), query, visibility)
+                return _suggest(self._store.get_searcher(), query, self._guard(Filters(visibility=visibility)))
         except Exception:
             return None
 
     def more_like_this(self, passage_id: str, limit: int = 5, filters: Filters | None = None) -> list[Hit]:
-        filters = filters or Filters()
+        filters = self._guard(filters or Filters())
         try:
             with self._store.lock:
                 return _more_like_this(self._context(self._store.get_searcher()), passage_id, limit, filters)
