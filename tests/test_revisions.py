@@ -214,3 +214,31 @@ def test_a_review_whose_index_write_was_lost_is_found_and_fixed_by_check(tmp_pat
     from search import SearchIndex
 
     assert find_drift(catalogue, SearchIndex(data.index)).clean
+
+
+def test_two_processes_ingesting_at_once_keep_documents_apart(tmp_path):
+    """Two CLI ingests at the same moment, of folders holding files with the same names."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    folders = []
+    for side in ("a", "b"):
+        folder = tmp_path / side
+        for n in range(6):
+            write(folder / f"protokoll-{n}.md", f"# Protokoll {n}\n\nSida {side}, ärende {n}: ordet{side}{n}.\n")
+        folders.append(folder)
+    env = {**__import__("os").environ, "KUNSKAPSBANK_DATA": str(data)}
+    procs = [subprocess.Popen([sys.executable, "-m", "ingest.cli", "ingest", str(f), "--json"], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in folders]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    catalogue = Catalogue(data / "catalogue.sqlite3")
+    docs = catalogue.documents()
+    assert len(docs) == 12 and len({d.id for d in docs}) == 12
+    assert {d.source_path for d in docs} == {str((f / f"protokoll-{n}.md").resolve()) for f in folders for n in range(6)}
+    for doc in docs:  # every document whole: its own text, not the other side's
+        side = Path(doc.source_path).parent.name
+        assert all(f"ordet{side}" in p.text for p in catalogue.passages(doc.id))
+    assert run_cli("check", data=data).returncode == 0
