@@ -15,7 +15,9 @@ TOC_HEADING = re.compile(r"^(innehåll|innehållsförteckning|innehållsförteck
                          r"table of contents)\s*:?$", re.I)
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{0,4}\s*$|(?:…\s?){2,}\s*\d{0,4}\s*$|_{4,}\s*\d{0,4}\s*$")
 # a title and a page number, not a sentence ending in a number ("… ökade med 12")
-_TRAILING_PAGE = re.compile(r"^\S.{1,140}?[^\W\d_)]\)?\s+\d{1,3}$")
+_TRAILING_PAGE = re.compile(r"^\S.{1,140}?[^\W\d_][)?!]?\s+\d{1,3}$")
+# an entry's subtitle on its own line ("– utsläpp som skapas i haparanda")
+_ENTRY_CONTINUATION = re.compile(r"^([–-]\s|[a-zåäö])\S.{0,80}$")
 _SENTENCE_WORDS = re.compile(r"\b(är|var|har|hade|ska|skall|kommer|blev|ökade|minskade|med|till|av)\s+\d{1,3}$", re.I)
 MIN_ENTRIES = 2  # an "Innehåll" heading with fewer entries after it is an ordinary heading
 LEADER_RUN = 3  # entries with dot leaders in a row make a table of contents even without a heading
@@ -46,6 +48,11 @@ def toc_positions(texts: list[str]) -> set[int]:
                 j += 1
                 continue
             if not is_toc_entry(candidate, under_heading or len(entries) >= LEADER_RUN):
+                if under_heading and entries and _ENTRY_CONTINUATION.match(candidate) \
+                        and _continues_toc(texts, j + 1):
+                    entries.append(j)
+                    j += 1
+                    continue
                 break
             entries.append(j)
             j += 1
@@ -58,6 +65,12 @@ def toc_positions(texts: list[str]) -> set[int]:
         else:
             i += 1
     return found
+
+
+def _continues_toc(texts: list[str], start: int) -> bool:
+    """Whether an entry follows within the next two lines (so a subtitle line is inside the contents)."""
+    upcoming = [t.strip() for t in texts[start:start + 4] if t.strip()][:2]
+    return any(is_toc_entry(t, True) for t in upcoming)
 
 
 def drop_toc_blocks(blocks: list[Block]) -> list[Block]:

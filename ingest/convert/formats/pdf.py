@@ -82,7 +82,7 @@ def _repeated_lines(pages: list[list[str]]) -> set[str]:
     return {k for k, n in counts.items() if n >= threshold}
 
 
-_BULLET_GLYPH = re.compile(r"^\s*[•●▪■◦‣\-–*]\s+")
+_BULLET_GLYPH = re.compile(r"^\s*[•●▪■◦‣\-*]\s+")  # "– " may also continue a heading
 # "3 Lpfö 98 sid. 9", "12 Se www.scb.se": a note at the foot of the page, not a numbered heading
 _FOOTNOTE = re.compile(r"^(\d{1,3})\s+\S.{0,120}?(\b(sid|s|sidan|se|jfr|ibid|källa|prop|sou|ds)\.?\s|https?://|www\.)",
                        re.I)
