@@ -2,7 +2,7 @@
 stems and compound parts the search index uses, without anything engine-specific."""
 from __future__ import annotations
 
-from search._analysis import STOP_WORDS, compound_parts, raw_tokens, sv_stem
+from search._analysis import STOP_WORDS, compound_parts, lemma, lexicon, raw_tokens, split_compound, sv_stem
 
 
 def analyse_terms(text: str, decompound: bool = True) -> list[str]:
@@ -18,3 +18,22 @@ def analyse_terms(text: str, decompound: bool = True) -> list[str]:
         if decompound and token.isalpha():
             terms.extend("~" + sv_stem(part) for part in compound_parts(token))
     return terms
+
+
+def is_swedish_word(word: str) -> bool:
+    """True when the hunspell-sv word list knows `word`, as it stands, inflected or as a compound."""
+    word = word.lower()
+    if not word.isalpha():
+        return False
+    return word in lexicon().base or lemma(word) != word or len(split_compound(word)) > 1
+
+
+def joins_as_compound(left: str, right: str) -> bool:
+    """True when `left` + `right` written together is a Swedish word whose first part is `left`
+    ("klimat" + "strategi"): a title set one word per line can then be joined back."""
+    joined = (left + right).lower()
+    if not joined.isalpha():
+        return False
+    if joined in lexicon().base:
+        return True
+    return left.lower() in lexicon().heads and len(split_compound(joined)) > 1
