@@ -20,12 +20,15 @@ def analyse_terms(text: str, decompound: bool = True) -> list[str]:
     return terms
 
 
-def is_swedish_word(word: str) -> bool:
-    """True when the hunspell-sv word list knows `word`, as it stands, inflected or as a compound."""
+def is_swedish_word(word: str, as_listed: bool = False) -> bool:
+    """True when the hunspell-sv word list knows `word`: as listed, or (unless `as_listed`) inflected
+    or as a compound."""
     word = word.lower()
     if not word.isalpha():
         return False
-    return word in lexicon().base or lemma(word) != word or len(split_compound(word)) > 1
+    if word in lexicon().base:
+        return True
+    return not as_listed and (lemma(word) != word or len(split_compound(word)) > 1)
 
 
 def joins_as_compound(left: str, right: str) -> bool:

@@ -22,8 +22,9 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?|\d+", re.UNICODE)
 _PARTNER_BEFORE = re.compile(
     r"(i samverkan med|i samarbete med|tillsammans med|på uppdrag av|på uppdrag från|finansier\w* av|"
     r"finansiering:|medfinansier\w* av|samfinansier\w* av|med stöd (?:av|från)|beviljat av|bidrag från|"
+    r"medel från|stöd från|"
     r"utveckla[st]* av|utvecklad av|tillhandahålls av|förvaltas av|ägs av|"
-    r"\bmot|motpart|klagande|till|hos|vid|enligt|från)\s*(?:och\s+)?$", re.I)
+    r"\bmot|motpart|klagande|\btill|\bhos|\bvid|enligt)\s*(?:och\s+)?$", re.I)
 _AUTHOR_BEFORE = re.compile(
     r"(utgivare|utgiven av|ansvarig utgivare|publicerad av|projektägare|huvudman|författare|avsändare|"
     r"organisation|myndighet|beslutad av|antagen av|fastställd av|producerad av|©|copyright)\s*:?\s*$", re.I)
@@ -31,7 +32,7 @@ _ASSOCIATION_HEAD = (r"(?:Bostadsrättsföreningen|Bostadsrättsförening|Brf\.?
                      r"Stiftelsen|Byalaget|Samfällighetsföreningen|Hembygdsföreningen|Intresseföreningen|"
                      r"Idrottsföreningen|Idrottsklubben|Kooperativet|Riksförbundet|Förbundet|Sällskapet|"
                      r"Ekonomiska föreningen|Ideella föreningen|Personalkooperativet)")
-_NAME_WORDS = r"[A-ZÅÄÖ0-9][\wåäöÅÄÖ&.-]*(?:[ \t]+(?:[A-ZÅÄÖ0-9][\wåäöÅÄÖ&.-]*|i[ \t]+[A-ZÅÄÖ][\wåäö-]+|\d+))*"
+_NAME_WORDS = r"[A-ZÅÄÖ0-9][\wåäöÅÄÖ&.-]*(?:[ \t]+(?:[A-ZÅÄÖ0-9][\wåäöÅÄÖ&.-]*|i[ \t]+[A-ZÅÄÖ][\wåäö-]+))*"
 _ASSOCIATION = re.compile(rf"\b{_ASSOCIATION_HEAD}[ \t]+({_NAME_WORDS})")
 _SELF_DESCRIBED = re.compile(
     r"(?:^|[.!?][ \t]+|\n)([A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:[ \t]+[\wåäöÅÄÖ-]+){0,5}?)(?:,[ \t]*|[ \t]+är[ \t]+(?:en[ \t]+)?)"
@@ -74,8 +75,9 @@ class OrganisationIndex:
         i = 0
         while i < len(tokens):
             first = tokens[i].group(0).lower()
+            longest = max(self.longest.get(first, 0), self.longest.get(first[:-1], 0) if first.endswith("s") else 0)
             hit = None
-            for n in range(min(self.longest.get(first, 0), len(tokens) - i), 0, -1):
+            for n in range(min(longest, len(tokens) - i), 0, -1):
                 words = [t.group(0).lower() for t in tokens[i:i + n]]
                 hit = self._lookup(words, tokens[i:i + n], text)
                 if hit:

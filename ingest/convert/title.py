@@ -118,7 +118,7 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
     block = TitleBlock()
     lines = _before_contents(lines)
     kinds: list[str] = []  # per line: noise | marker | label | designation | org | year | section | body | text
-    expect_rubrik = False
+    expect_rubrik = expect_value = False
     for text, size, _bold in lines:
         kind = "text"
         label = _LABEL_VALUE.match(text)
@@ -137,6 +137,8 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
             block.labels.append(text)
         elif _is_designation_line(text):
             kind = "designation"
+        elif expect_value:
+            kind = "marker"  # the value of a "Label:" line above: "Avgörandedatum:" / "2015-02-04"
         elif label and (fold(label.group(1)) in _LABEL_WORDS or not label.group(2)):
             kind = "marker"
             if fold(label.group(1)) == "rubrik":
@@ -149,6 +151,7 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
             kind = "section"
         elif len(text) > 150 or (_SENTENCE.search(text) and len(text) > 90):
             kind = "body"
+        expect_value = bool(label and not label.group(2) and kind == "marker")
         kinds.append(kind)
     sized = [(len(t), s) for (t, s, _), k in zip(lines, kinds) if k in ("text", "body") and s > 0]
     body = _body_size(sized)
@@ -256,8 +259,11 @@ def _next_prominent(lines, kinds, after: int, body: float, cover: bool, allow_or
         parts.append(text)
         size = line_size
         j += 1
-    if not parts:
-        return ""
+    if not parts or len(parts) > 2:
+        return ""  # three lines or more at one size are a paragraph, not a subtitle
+    joined = " ".join(parts)
+    if joined.endswith(".") and len(joined.split()) >= 5 and not allow_org:
+        return ""  # a sentence: the text has begun
     following = next((k for k in kinds[j:] if k not in ("noise", "marker", "year")), None)
     if following == "body" and not cover and not allow_org:
         return ""  # a heading followed by running text is the first section, not a subtitle

@@ -24,10 +24,10 @@ def is_date_line(text: str) -> bool:
     return bool(_DATE_LINE.match(text.strip()))
 
 
-def _words_known(word: str) -> bool:
+def _words_known(word: str, as_listed: bool = False) -> bool:
     from search.text import is_swedish_word
 
-    return is_swedish_word(word)
+    return is_swedish_word(word, as_listed)
 
 
 def _compound(left: str, right: str) -> bool:
@@ -76,6 +76,7 @@ def tidy(text: str) -> str:
         return match.group(0)
 
     text = re.sub(r"([^\W\d_]{2,})- ([^\W\d_]+)", join_artefact, text)
+    text = re.sub(r"(?<=\w) [-–—] (?=\w)", " – ", text)  # "Workshop 1 - scenarier": a dash, not a hyphen
     text = re.sub(r"\b((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)\b", r"\1–\2", text)
     text = re.sub(r"\s+([,.:;])", r"\1", text)
     return text.strip(" ,;:-–")
@@ -83,17 +84,16 @@ def tidy(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _proper_nouns() -> dict[str, str]:
-    """Lower-case word -> as written, for every word of a place or organisation name that starts with
-    a capital: how 'HAPARANDA' becomes 'Haparanda' and 'KALMAR' 'Kalmar'."""
+    """Lower-case name -> as written, for every one-word place or organisation name: how 'HAPARANDA'
+    becomes 'Haparanda' and 'olofstrom' 'Olofström' (parts of longer names, 'Östra' in 'Östra Göinge',
+    are left out: alone they are ordinary words)."""
     from ingest.enrich.gazetteers import load_gazetteer
 
     nouns: dict[str, str] = {}
     for surface, entry in load_gazetteer().names.items():
-        if entry.type not in ("place", "organisation"):
-            continue
-        for word in surface.split():
-            if word[:1].isupper() and word[1:].islower() and word.isalpha() and len(word) > 2:
-                nouns.setdefault(word.lower(), word)
+        if entry.type in ("place", "organisation") and surface.isalpha() and len(surface) > 2 \
+                and surface[:1].isupper() and surface[1:].islower():
+            nouns.setdefault(surface.lower(), surface)
     return nouns
 
 
@@ -168,11 +168,12 @@ def restore_word(word: str) -> str:
     for candidate in candidates:  # places and organisations first: they carry their capital
         if candidate in nouns:
             return nouns[candidate]
-    if _words_known(lower):
-        return word
-    for candidate in candidates[1:]:
-        if _words_known(candidate):
-            return candidate
+    for as_listed in (True, False):  # a word the list has as it stands beats one it only derives
+        if _words_known(lower, as_listed):
+            return word
+        for candidate in candidates[1:]:
+            if _words_known(candidate, as_listed):
+                return candidate
     return word
 
 
