@@ -32,7 +32,7 @@ from ingest.model import Block, ConvertedDocument
 
 _JUNK_TITLE = re.compile(
     r"^(microsoft (word|powerpoint|excel)\s*-|powerpoint[- ]presentation|föreskriftens namn|untitled|namnlös|"
-    r"dokument\s*\d*$|document\s*\d*$|presentation\s*\d*$|title$|titel$|rubrik$|mall$|slide \d|bild \d|"
+    r"dokument\s*\d*$|document\s*\d*$|presentation\s*\d*$|title$|titel$|rubrik$|mall\b|\w*mall$|slide \d|bild \d|"
     r"klicka här|skriv (rubrik|titel)|dokumentnamn|ange (rubrik|titel))",
     re.I,
 )

@@ -19,12 +19,13 @@ from functools import lru_cache
 from ingest.enrich.gazetteers import Gazetteer, Known, load_gazetteer
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?|\d+", re.UNICODE)
+# Partners, funders, parties and addressees: named in the document, but not its author. The phrases
+# reach over a list ("i samverkan med Skolverket och Kulturrådet"); the prepositions only right before.
 _PARTNER_BEFORE = re.compile(
-    r"(i samverkan med|i samarbete med|tillsammans med|på uppdrag av|på uppdrag från|finansier\w* av|"
+    r"(?:(?:i samverkan med|i samarbete med|tillsammans med|på uppdrag av|på uppdrag från|finansier\w* av|"
     r"finansiering:|medfinansier\w* av|samfinansier\w* av|med stöd (?:av|från)|beviljat av|bidrag från|"
-    r"medel från|stöd från|"
-    r"utveckla[st]* av|utvecklad av|tillhandahålls av|förvaltas av|ägs av|"
-    r"\bmot|motpart|klagande|\btill|\bhos|\bvid|enligt)\s*(?:och\s+)?$", re.I)
+    r"medel från|stöd från|utveckla[st]* av|utvecklad av|tillhandahålls av|förvaltas av|ägs av)[^.;:!?\n]{0,45}"
+    r"|(?:\bmot|motpart|klagande|\btill|\bhos|\bvid|enligt|\böver|\bom)\s*(?:och\s+)?)$", re.I)
 _AUTHOR_BEFORE = re.compile(
     r"(utgivare|utgiven av|ansvarig utgivare|publicerad av|projektägare|huvudman|författare|avsändare|"
     r"organisation|myndighet|beslutad av|antagen av|fastställd av|producerad av|©|copyright)\s*:?\s*$", re.I)
@@ -180,7 +181,8 @@ def find_organisation(*, first_lines: list[str], front_text: str, body_text: str
             if len(line.split()) <= len(name.split()) + 2:
                 _add(scores, names, name.lower(), name, 10 if position < 15 else 3)
     for mention in index.find(title):
-        _add(scores, names, mention.entry.name.lower(), mention.entry.name, 8)
+        if not _PARTNER_BEFORE.search(title[max(0, mention.start - 40): mention.start]):
+            _add(scores, names, mention.entry.name.lower(), mention.entry.name, 8)  # not "Yttrande över X:s förslag"
     for field_value in author_fields:
         for mention in index.find(field_value or ""):
             _add(scores, names, mention.entry.name.lower(), mention.entry.name, 5)
