@@ -30,6 +30,9 @@ _MARKER = re.compile(
     r"meddelad|stockholm den|sid(a)? \d|\(?\d+\s*\(\d+\)|\d+\s*av\s*\d+)",
     re.I,
 )
+# An address, a web or e-mail address, a phone number: contact details, never part of a title.
+_CONTACT = re.compile(r"\b\d{3} ?\d{2} [A-ZÅÄÖ]|https?://|www\.|\S+@\S+\.\w+|\b0\d{1,3}[- ]\d{2,3}[ -]?\d{2}[ -]?\d{2}\b"
+                      r"|\b(?:box|postadress|besöksadress|tel\.?|telefon)\b", re.I)
 _LABEL_VALUE = re.compile(r"^([A-ZÅÄÖa-zåäö][\wåäö .-]{1,28}):\s*(.*)$")
 _PAGE_NUMBER = re.compile(r"^(sid(a)?\s*)?\d{1,4}\s*(\(\s*\d{1,4}\s*\)|av\s*\d{1,4})?$", re.I)
 _DOT_LEADER = re.compile(r"(\.\s?){5,}|…{2,}|_{5,}")
@@ -130,7 +133,7 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
             block.year_line = block.year_line or int(text.strip())
         elif _noise(text):
             kind = "noise"
-        elif _MARKER.match(text):
+        elif _MARKER.match(text) or _CONTACT.search(text):
             kind = "marker"
         elif fold(text) in vocab.labels:
             kind = "label"
@@ -244,10 +247,7 @@ def _next_prominent(lines, kinds, after: int, body: float, cover: bool, allow_or
             j += 1
             continue
         if kind == "org" and not allow_org:
-            if parts:
-                break
-            j += 1
-            continue
+            break  # a name line (the publisher) ends the title block
         if kind not in ("text", "org") or len(text) > 120 or is_date_line(text) or re.search(
                 r"\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) "
                 r"(19|20)\d\d\b", text, re.I):
