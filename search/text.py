@@ -1,8 +1,11 @@
-"""Swedish term analysis for other components (goal linking): the same tokens, stop words,
-stems and compound parts the search index uses, without anything engine-specific."""
+"""Swedish term analysis for other components (goal linking, document metadata): the same tokens, stop
+words, stems and compound parts the search index uses, and the word list, without anything engine-specific."""
 from __future__ import annotations
 
-from search._analysis import STOP_WORDS, compound_parts, lemma, lexicon, raw_tokens, split_compound, sv_stem
+from search._analysis import (ANALYSIS_VERSION, STOP_WORDS, compound_parts, lemma, lexicon, raw_tokens,
+                              split_compound, sv_stem)
+
+__all__ = ["ANALYSIS_VERSION", "analyse_terms", "is_swedish_word", "joins_as_compound"]
 
 
 def analyse_terms(text: str, decompound: bool = True) -> list[str]:

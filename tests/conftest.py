@@ -68,6 +68,14 @@ def fresh_data(corpus_data: Path, tmp_path: Path) -> Path:
     return target
 
 
+def run_cli(*args: str, data: Path, stdin: str | None = None, env: dict | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess:
+    """`kunskapsbank ARGS` in a child process over the data dir `data`, as a user would run it."""
+    env = {**os.environ, "KUNSKAPSBANK_DATA": str(data), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "ingest.cli", *args], capture_output=True, text=True, env=env,
+                          input=stdin, timeout=timeout, cwd=REPO)
+
+
 @contextmanager
 def running_server(data: Path, workers: int = 1):
     """`kunskapsbank serve` on a free loopback port over `data`; yields its base URL, stops it afterwards."""

@@ -76,8 +76,9 @@ def upload_form(request: Request):
 
 
 async def _receive(request: Request, file: UploadFile, visibility: str, meta: dict) -> UploadJob:
+    """Store the upload durably and queue it. `visibility` "" keeps a replaced document's own."""
     user = require_editor(request)
-    if visibility not in ("public", "internal"):
+    if visibility not in ("public", "internal") and not (visibility == "" and meta.get("replaces")):
         raise HTTPException(422, "Synligheten måste vara 'public' eller 'internal'.")
     name = safe_file_name(file.filename or "")
     if os.path.splitext(name)[1].lower() not in ALLOWED_SUFFIXES:
@@ -123,6 +124,34 @@ async def upload(request: Request, file: UploadFile, csrf: Annotated[str, Form(m
     return RedirectResponse(f"/uppladdningar/{job.id}", status_code=303)
 
 
+def _replaceable(request: Request, document_id: str):
+    doc = request.app.state.kb.catalogue.document(document_id)
+    if doc is None:
+        raise HTTPException(404, "Dokumentet finns inte.")
+    return doc
+
+
+@router.put("/api/documents/{document_id}", status_code=202, tags=["dokument"],
+            summary="Ersätt ett dokuments fil (multipart); tidigare versioner sparas")
+async def api_replace(request: Request, document_id: DocumentId, file: UploadFile,
+                      visibility: Annotated[str, Form()] = ""):
+    require_editor(request)
+    check_csrf(request, None)
+    _replaceable(request, document_id)
+    job = await _receive(request, file, visibility, {"replaces": document_id})
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/uploads/{job.id}"})
+
+
+@router.post("/d/{document_id}/ersatt", tags=["dokument"], summary="Ersätt ett dokuments fil (formulär)")
+async def replace_form(request: Request, document_id: DocumentId, file: UploadFile,
+                       csrf: Annotated[str, Form(max_length=200)] = "", visibility: Annotated[str, Form()] = ""):
+    require_editor(request)
+    check_csrf(request, csrf)
+    _replaceable(request, document_id)
+    job = await _receive(request, file, visibility, {"replaces": document_id})
+    return RedirectResponse(f"/uppladdningar/{job.id}", status_code=303)
+
+
 @router.post("/api/documents", status_code=202, tags=["dokument"], summary="Ladda upp ett dokument (multipart)")
 async def api_upload(request: Request, file: UploadFile, visibility: Annotated[str, Form()] = "internal",
                      title: Annotated[str, Form(max_length=300)] = "",
@@ -138,7 +167,7 @@ def _job(request: Request, job_id: str) -> UploadJob:
     require_editor(request)
     job = request.app.state.kb.uploads.get(job_id)
     if job is None:
-        raise HTTPException(404, "Uppladdningen finns inte (status sparas bara tills servern startas om).")
+        raise HTTPException(404, "Uppladdningen finns inte.")
     return job
 
 

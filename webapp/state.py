@@ -1,4 +1,5 @@
-"""What every request needs, opened once per process: catalogue, search index, goal frameworks."""
+"""What every request needs, opened once per process: catalogue, search index, goal frameworks, and the
+thread that keeps this process's index in step with the catalogue's change feed."""
 from __future__ import annotations
 
 import logging
@@ -6,10 +7,13 @@ import secrets
 import threading
 from pathlib import Path
 
+from ingest.config import DataDir, Limits
+from ingest.enrich import shared
+from ingest.enrich.goals import Frameworks
 from ingest.store.catalogue import Catalogue
-from ingest.config import GOALS_DIR, DataDir, Limits
-from ingest.enrich.goals import Frameworks, load_frameworks
+from ingest.store.follower import ChangeFollower
 from ingest.store.indexing import sync
+from ingest.store.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +26,12 @@ class AppState:
         self.limits = limits or Limits()
         self.catalogue = Catalogue(data.catalogue)
         self.index = SearchIndex(data.index)
-        drift = sync(self.catalogue, self.index)  # a crash or a new analyser left a difference: repair it
+        self.frameworks: Frameworks = shared.frameworks()
+        with writer_lock(self.data.root):
+            drift = sync(self.catalogue, self.index, self.frameworks)  # a crash or a new analyser left a difference
         if not drift.clean:
             log.warning("index repaired at start: %s", drift.to_json())
-        self.frameworks: Frameworks = load_frameworks(GOALS_DIR)
+        self.follower = ChangeFollower(self.catalogue, self.index, self.data.root, self.frameworks).start()
         self.secret_key = _secret_key(self.data.root / "secret.key")
         self._linker = None
         self._linker_lock = threading.Lock()
@@ -36,9 +42,7 @@ class AppState:
     def linker(self):
         with self._linker_lock:
             if self._linker is None:
-                from ingest.enrich.linking import GoalLinker
-
-                self._linker = GoalLinker(self.frameworks)
+                self._linker = shared.knowledge().linker
             return self._linker
 
     @property

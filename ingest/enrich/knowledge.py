@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.config import GOALS_DIR
+from ingest.config import goals_dir as goals_dir_in_use
 from ingest.model import Passage
 
 MIN_LINK_SCORE = 0.25  # weaker inferred links are noise on goal pages; explicit ones are always kept
@@ -16,13 +16,14 @@ class Knowledge:
     linker: object
 
     @classmethod
-    def load(cls) -> "Knowledge":
+    def load(cls, goals_dir=None, frameworks=None) -> "Knowledge":
+        """Build it (seconds). Most callers want `ingest.enrich.shared.knowledge()`: built once per process."""
         from ingest.enrich.goals import load_frameworks
         from ingest.enrich.linking import GoalLinker
 
         from ingest.enrich.entities import extract_entities
 
-        frameworks = load_frameworks(GOALS_DIR)
+        frameworks = frameworks or load_frameworks(goals_dir or goals_dir_in_use())
         extract_entities("")  # build the spaCy pipeline and gazetteer patterns now, not in the first file
         return cls(frameworks=frameworks, linker=GoalLinker(frameworks))
 
