@@ -279,6 +279,7 @@ class Ingester:
             ingested_at=now_iso(),
             analysis_fingerprint=self.fingerprint,
             conversion_fingerprint=self.conversion_fingerprint,
+            ocr_pages=list(converted.ocr_pages),
         )
         with writer_lock(self.data.root):
             self.catalogue.replace_document(

@@ -170,6 +170,7 @@ def test_start_page_works_without_javascript(server, corpus_data):
 
 
 def _axe_violations(browser) -> list[dict]:
+    browser.set_script_timeout(180)  # axe on a long document page takes a while on a busy machine
     browser.execute_script(AXE.read_text(encoding="utf-8"))
     result = browser.execute_async_script(
         """const done = arguments[arguments.length - 1];
