@@ -102,7 +102,6 @@ def test_bad_corrections_are_refused_with_a_reason(app_client):
 def test_a_replaced_document_lists_its_versions_and_editors_can_fetch_the_old_file(app_client, tmp_path):
     import time
 
-    kb = app_client.app.state.kb
     doc = a_document(app_client, "Digi")
     csrf = sign_in(app_client, EDITOR)
     response = app_client.post(f"/d/{doc['id']}/ersatt", data={"csrf": csrf},
