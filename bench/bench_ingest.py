@@ -1,9 +1,12 @@
 """Ingest throughput: pages/s and passages/s for a folder, beside pypdf alone on the same PDFs, and
 OCR pages/s (Tesseract, Swedish model, pages read two at a time) on the scanned PDFs.
 
-    python bench/bench_ingest.py [FOLDER ...] [--runs 3] [--ocr-only]
+    python bench/bench_ingest.py [FOLDER ...] [--runs 3] [--ocr-only] [--workers 1 2]
+    python bench/bench_ingest.py --text 20000       # plain-text documents with about 20k passages
 
-Defaults to corpus/documents and ../shared/corpus-real. Each run ingests into a fresh temporary data
+Defaults to corpus/documents and ../shared/corpus-real. `--text N` writes Markdown documents of about
+100 passages each (sentences of the seed texts, shuffled with a fixed seed) into a temporary folder and
+ingests that: no PDF parsing, so analysis, entities, goal links and index writing set the pace. Each run ingests into a fresh temporary data
 dir through the real pipeline (conversion, splitting, entities, goal links, catalogue, index). Prints
 medians; the machine has 2 cores and is noisy.
 """
@@ -67,6 +70,33 @@ def scanned_pdfs(folder: Path) -> list[Path]:
     return found
 
 
+def write_text_corpus(folder: Path, passages: int, seed: int = 14) -> int:
+    """Markdown documents from the seed texts' sentences: ~100 passages of ~170 words each per file."""
+    import random
+    import re
+
+    from ingest.config import SEEDS_DIR
+
+    sentences = [s.strip() for path in sorted(SEEDS_DIR.glob("*.txt"))
+                 for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", path.read_text(encoding="utf-8")))
+                 if 6 <= len(s.split()) <= 60]
+    rng = random.Random(seed)
+    written, doc = 0, 0
+    while written < passages:
+        doc += 1
+        lines = [f"# Rapport {doc}: " + " ".join(rng.choice(sentences).split()[:6]), ""]
+        for n in range(min(100, passages - written)):
+            if n % 5 == 0:
+                lines += [f"## {n // 5 + 1}. " + " ".join(rng.choice(sentences).split()[:5]), ""]
+            words: list[str] = []
+            while len(words) < 170:
+                words += rng.choice(sentences).split()
+            lines += [" ".join(words), ""]
+            written += 1
+        (folder / f"rapport-{doc:04d}.md").write_text("\n".join(lines), encoding="utf-8")
+    return written
+
+
 def one_run(folder: Path, workers: int | None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         ingester = Ingester(DataDir(Path(tmp)))
@@ -90,7 +120,13 @@ def main() -> None:
                         default=[ROOT / "corpus" / "documents", ROOT.parent / "shared" / "corpus-real"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ocr-only", action="store_true", help="bara OCR-mätningen")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="antal arbetare att mäta")
+    parser.add_argument("--text", type=int, metavar="STYCKEN", help="mät textdokument med ungefär så många stycken")
+    parser.add_argument("--no-pypdf", action="store_true", help="hoppa över referensen pypdf ensam")
     args = parser.parse_args()
+    if args.text:
+        text_run(args)
+        return
     scans = [p for folder in args.folders if folder.exists() for p in scanned_pdfs(folder)]
     if scans:
         timings = [ocr_only(scans) for _ in range(args.runs)]
@@ -105,18 +141,35 @@ def main() -> None:
         if not folder.exists():
             print(f"{folder}: finns inte, hoppar över")
             continue
-        for workers in (1, 2):
+        for workers in args.workers:
             runs = [one_run(folder, workers) for _ in range(args.runs)]
             seconds = statistics.median(r["seconds"] for r in runs)
             r = runs[0]
             print(f"{folder.name:<22} {workers:>8} {r['ingested']:>6} {r['failed']:>4} {r['pages']:>6} {r['passages']:>8} "
                   f"{seconds:>10.2f} {r['pages'] / seconds:>8.1f} {r['passages'] / seconds:>9.1f}")
+        if args.no_pypdf:
+            continue
         pdfs = [p for p, problem in iter_files([folder]) if problem is None and p.suffix.lower() == ".pdf"]
         timings = [pypdf_only(pdfs) for _ in range(args.runs)]
         pages = timings[0][0]
         seconds = statistics.median(t[1] for t in timings)
         print(f"{folder.name:<22} {'pypdf':>8} {len(pdfs):>6} {'':>4} {pages:>6} {'':>8} {seconds:>10.2f} "
               f"{pages / seconds:>8.1f}   (bara textutvinning, ingen rensning, analys eller lagring)")
+
+
+def text_run(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        count = write_text_corpus(folder, args.text)
+        files = len(list(folder.glob("*.md")))
+        print(f"textdokument: {files} filer, {count} stycken skrivna")
+        print(f"{'arbetare':>8} {'filer':>6} {'fel':>4} {'stycken':>8} {'s (median)':>10} {'stycken/s':>9}")
+        for workers in args.workers:
+            runs = [one_run(folder, workers) for _ in range(args.runs)]
+            seconds = statistics.median(r["seconds"] for r in runs)
+            r = runs[0]
+            print(f"{workers:>8} {r['ingested']:>6} {r['failed']:>4} {r['passages']:>8} {seconds:>10.2f} "
+                  f"{r['passages'] / seconds:>9.1f}", flush=True)
 
 
 if __name__ == "__main__":

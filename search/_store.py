@@ -27,6 +27,8 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
 from search._analysis import ANALYSIS_VERSION, SwedishAnalyzer, SwedishDecompoundAnalyzer
+from search._memo import memoised
+from search._refresh import fresh_searcher
 from search._scoring import SegmentCache
 from search.api import IndexDoc
 
@@ -72,14 +74,14 @@ _tie_subwriters_to_parent()
 
 
 def make_schema() -> Schema:
-    sv = SwedishAnalyzer()
+    sv = memoised(SwedishAnalyzer())  # each word form analysed once per process when indexing
     return Schema(
         passage_id=ID(stored=True, unique=True),
         document_id=ID(stored=True, sortable=True),
         title=TEXT(analyzer=sv, stored=True, phrase=True),
         heading=TEXT(analyzer=sv, stored=True, phrase=True),
         body=TEXT(analyzer=sv, phrase=True),
-        parts=TEXT(analyzer=SwedishDecompoundAnalyzer(), phrase=True),
+        parts=TEXT(analyzer=memoised(SwedishDecompoundAnalyzer()), phrase=True),
         text=STORED,
         meta=STORED,  # json: page, ord, heading_path
         organisation=ID(stored=True),
@@ -241,18 +243,14 @@ class IndexStore:
         return self._searcher
 
     def _reopen_searcher(self) -> None:
-        """A fresh searcher after a commit. Not Searcher.refresh(): it reuses the segment readers of
-        unchanged segments and then misses deletions made in them (replace_document would show old
-        and new passages side by side)."""
+        """A fresh searcher after a commit, reading only what the commit changed: segments it left as they
+        were (same segment, same deletions) keep their open readers; new segments, and segments with new
+        deletions, get new ones. Not Searcher.refresh(): it reuses readers by segment alone and then misses
+        deletions made in them (replace_document would show old and new passages side by side)."""
         old = self._searcher
-        self._searcher = self._ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+        self._searcher = fresh_searcher(self._ix, old)
         self.aux = {}
         self.cache.clear()
-        if old is not None:
-            try:
-                old.close()
-            except Exception:
-                pass
 
     def _drop_searcher(self) -> None:
         if self._searcher is not None:

@@ -2,6 +2,8 @@
 words, stems and compound parts the search index uses, and the word list, without anything engine-specific."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from search._analysis import (ANALYSIS_VERSION, STOP_WORDS, compound_parts, lemma, lexicon, raw_tokens,
                               split_compound, sv_stem)
 
@@ -10,17 +12,32 @@ __all__ = ["ANALYSIS_VERSION", "analyse_terms", "is_swedish_word", "joins_as_com
 
 def analyse_terms(text: str, decompound: bool = True) -> list[str]:
     """Stems of the words in `text`; compound parts are added as "~stem" so callers can weigh them apart."""
+    if len(text) <= 40 and " " not in text:  # one word (goal linking's evidence asks word by word)
+        return list(_word_terms(text, decompound))
     terms: list[str] = []
     for token, _start, _end, alternatives in raw_tokens(text):
-        if token in STOP_WORDS or len(token) < 2:
-            continue
-        terms.append(sv_stem(token))
-        for alt in alternatives:
-            if alt not in STOP_WORDS and len(alt) > 1 and not alt.isdigit():
-                terms.append(sv_stem(alt))
-        if decompound and token.isalpha():
-            terms.extend("~" + sv_stem(part) for part in compound_parts(token))
+        terms.extend(_token_terms(token, tuple(alternatives), decompound))
     return terms
+
+
+@lru_cache(maxsize=200_000)
+def _token_terms(token: str, alternatives: tuple[str, ...], decompound: bool) -> tuple[str, ...]:
+    """A token's terms: a pure function of the token, so each form is analysed once per process."""
+    if token in STOP_WORDS or len(token) < 2:
+        return ()
+    terms = [sv_stem(token)]
+    for alt in alternatives:
+        if alt not in STOP_WORDS and len(alt) > 1 and not alt.isdigit():
+            terms.append(sv_stem(alt))
+    if decompound and token.isalpha():
+        terms.extend("~" + sv_stem(part) for part in compound_parts(token))
+    return tuple(terms)
+
+
+@lru_cache(maxsize=100_000)
+def _word_terms(word: str, decompound: bool) -> tuple[str, ...]:
+    return tuple(t for token, _s, _e, alternatives in raw_tokens(word)
+                 for t in _token_terms(token, tuple(alternatives), decompound))
 
 
 def is_swedish_word(word: str, as_listed: bool = False) -> bool:

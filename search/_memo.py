@@ -1,0 +1,107 @@
+"""Indexing analysis memoised per word form: the Swedish chain of search._analysis, each form analysed once.
+
+Whoosh pickles analysers into the index, so the class is module-level and its memo is never pickled.
+"""
+from __future__ import annotations
+
+from whoosh.analysis import Analyzer, Composable, Token
+
+from search._analysis import SvTokenizer, raw_tokens
+
+
+class MemoAnalyzer(Analyzer):
+    """An SvTokenizer chain whose filters' output is memoised per token form at index time.
+
+    Stop words, lemma, stem and compound parts are a pure function of the token (and its alternatives),
+    so indexing analyses each form once per process instead of once per occurrence; positions are
+    numbered as SvStopFilter numbers them. Queries, highlighting (chars) and anything unusual go through
+    the chain itself. tests/test_index_speed.py checks both paths give the same tokens."""
+
+    MAX_FORMS = 300_000  # bounded: forgotten all at once when full (cheap, and rare)
+    SHORT = 200  # titles and headings repeat passage after passage: kept whole, up to this many characters
+    MAX_SHORT = 4096
+
+    def __init__(self, chain: Composable):
+        self.chain = chain
+        self._forms: dict = {}
+        self._short: dict = {}
+
+    def __getstate__(self):
+        return {"chain": self.chain}  # the memo is never pickled into the index
+
+    def __setstate__(self, state):
+        self.chain = state["chain"]
+        self._forms = {}
+        self._short = {}
+
+    def __eq__(self, other):
+        return other is not None and other.__class__ is self.__class__ and self.chain == other.chain
+
+    def __repr__(self):
+        return f"MemoAnalyzer({self.chain!r})"
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        if mode != "index" or chars or keeporiginal or not tokenize or not isinstance(value, str):
+            return self.chain(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                              removestops=removestops, start_pos=start_pos, start_char=start_char,
+                              tokenize=tokenize, mode=mode, **kwargs)
+        if len(value) > self.SHORT:
+            return self._index_tokens(value, positions, removestops, start_pos, mode, kwargs)
+        key = (value, start_pos, bool(positions), mode)
+        found = self._short.get(key)
+        if found is None:
+            if len(self._short) >= self.MAX_SHORT:
+                self._short.clear()
+            found = self._short[key] = [(t.text, t.sub, t.boost, t.pos if positions else 0) for t in
+                                        self._index_tokens(value, positions, removestops, start_pos, mode, kwargs)]
+        return self._replay(found, positions, removestops, mode, kwargs)
+
+    @staticmethod
+    def _replay(found, positions, removestops, mode, kwargs):
+        t = Token(positions, False, removestops=removestops, mode=mode, **kwargs)
+        for t.text, t.sub, t.boost, pos in found:
+            t.stopped = False
+            if positions:
+                t.pos = pos
+            yield t
+
+    def _index_tokens(self, value, positions, removestops, start_pos, mode, kwargs):
+        forms = self._forms
+        t = Token(positions, False, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos - 1
+        newpos = None
+        for tok, _start, _end, subs in raw_tokens(value):
+            pos += 1
+            key = (tok, *subs) if subs else tok
+            out = forms.get(key)
+            if out is None:
+                if len(forms) >= self.MAX_FORMS:
+                    forms.clear()
+                out = forms[key] = self._analyse_form(tok, subs, mode, kwargs)
+            if not out:
+                continue  # a stop word: no position of its own
+            newpos = pos if newpos is None else newpos + 1
+            for text, sub, boost in out:
+                t.text, t.sub, t.boost, t.stopped = text, sub, boost, False
+                if positions:
+                    t.pos = newpos
+                yield t
+
+    def _analyse_form(self, tok: str, subs, mode: str, kwargs) -> tuple[tuple[str, bool, float], ...]:
+        """The chain's filters on one token and its alternatives."""
+        stream = []
+        for k, text in enumerate((tok, *subs) if subs else (tok,)):
+            t = Token(True, False, mode=mode, **kwargs)
+            t.text, t.sub, t.boost, t.stopped, t.pos = text, k > 0, 1.0, False, 0
+            stream.append(t)
+        tokens = iter(stream)
+        for item in self.chain.items[1:]:
+            tokens = item(tokens)
+        return tuple((t.text, bool(getattr(t, "sub", False)), t.boost) for t in tokens if not t.stopped)
+
+
+def memoised(analyzer: Composable) -> Composable:
+    """The analyser for indexing (see MemoAnalyzer); a chain not built on SvTokenizer stays as it is."""
+    items = getattr(analyzer, "items", None)
+    return MemoAnalyzer(analyzer) if items and isinstance(items[0], SvTokenizer) else analyzer
