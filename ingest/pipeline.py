@@ -13,25 +13,27 @@ import logging
 import os
 import shutil
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ingest.config import DataDir, Limits
 from ingest.convert import metadata
+from ingest.batch import Prepared
 from ingest.convert.splitter import split
-from ingest.files import iter_files, printable
+from ingest.files import iter_files, printable  # noqa: F401  (iter_files: used by callers)
 from ingest.model import ConversionError
 from ingest.store.catalogue import Catalogue, DocumentRecord, now_iso
-from ingest.store.writer_lock import batch_lease, writer_lock
+from ingest.store.writer_lock import writer_lock
 
 logger = logging.getLogger(__name__)
 
-# During a batch, documents reach the search index in groups: at most this many, or this many seconds
-# after the first of them, so search sees new documents soon while commits stay few.
-INDEX_BATCH = 8
+# During a batch, documents reach the search index in groups: at most this many documents or passages,
+# or this many seconds after the first of them, so search sees new documents soon while commits stay few.
+INDEX_BATCH = 32
+INDEX_BATCH_PASSAGES = 2000
 INDEX_BATCH_SECONDS = 10.0
+REANALYSE_BATCH = 8  # documents relinked per hold of the writer lock
 
 
 @dataclass
@@ -78,8 +80,13 @@ class Ingester:
         self._knowledge = knowledge
         # Files converted at once: each conversion runs in its own process next to this one's analysis.
         self._pending_index: list[str] = []
+        self._pending_passages = 0
         self._batching = False
-        self.workers = max(1, min(int(os.environ.get("KUNSKAPSBANK_INGEST_WORKERS", "2")), os.cpu_count() or 1))
+        self._shared_knowledge = False
+        # Converter children at once (= cores by default); with two or more, entities and goal links are
+        # found in a process of their own while this one converts, splits and writes.
+        cores = os.cpu_count() or 1
+        self.workers = max(1, min(int(os.environ.get("KUNSKAPSBANK_INGEST_WORKERS", str(cores))), cores))
 
     @property
     def index(self):
@@ -100,6 +107,7 @@ class Ingester:
             from ingest.enrich import shared
 
             self._knowledge = shared.knowledge()
+            self._shared_knowledge = True
         return self._knowledge
 
     @property
@@ -122,39 +130,15 @@ class Ingester:
     # -- public ------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | os.PathLike], *, visibility: str | None = None,
                      progress: Callable[[Path], None] | None = None) -> IngestReport:
-        """Ingest files in order. While one file is analysed and written here, the next ones are
-        converted in their own processes, so a folder keeps both cores busy."""
-        report = IngestReport()
-        files = list(iter_files(paths, report.skipped))
-        self.reanalyse_stale()
-        self._batching = True
-        flush_at = time.monotonic() + INDEX_BATCH_SECONDS
-        try:
-            with batch_lease(self.data.root), ThreadPoolExecutor(max_workers=max(1, self.workers - 1)) as pool:
-                ahead: dict[int, Future] = {}
+        """Ingest files in order; with two or more workers every core is busy (see ingest/batch.py)."""
+        from ingest.batch import ingest_batch
 
-                def convert_ahead(i: int) -> None:
-                    if i < len(files) and i not in ahead and files[i][1] is None and self.workers > 1:
-                        ahead[i] = pool.submit(self._convert_if_changed, files[i][0], visibility)
+        return ingest_batch(self, paths, visibility=visibility, progress=progress)
 
-                for i, (path, problem) in enumerate(files):
-                    for j in range(i + 1, i + self.workers):
-                        convert_ahead(j)
-                    if progress:
-                        progress(path)
-                    if problem:
-                        report.failed.append({"path": printable(str(path)), "reason": problem})
-                        self.catalogue.log(printable(str(path)), printable(path.name), "failed", reason=problem)
-                        continue
-                    prepared = ahead.pop(i).result() if i in ahead else None
-                    self.ingest_file(path, report, visibility=visibility, prepared=prepared)
-                    if len(self._pending_index) >= INDEX_BATCH or (self._pending_index and time.monotonic() > flush_at):
-                        self.flush_index()
-                        flush_at = time.monotonic() + INDEX_BATCH_SECONDS
-        finally:
-            self._batching = False
+    def _maybe_flush(self) -> None:
+        if (len(self._pending_index) >= INDEX_BATCH or self._pending_passages >= INDEX_BATCH_PASSAGES
+                or (self._pending_index and time.monotonic() > self._flush_at)):
             self.flush_index()
-        return report
 
     def flush_index(self) -> None:
         """Index the documents ingested since the last flush, in one commit."""
@@ -162,6 +146,8 @@ class Ingester:
             from ingest.store.indexing import index_documents
 
             pending, self._pending_index = self._pending_index, []
+            self._pending_passages = 0
+            self._flush_at = time.monotonic() + INDEX_BATCH_SECONDS
             with writer_lock(self.data.root):
                 index_documents(self.catalogue, self.index, pending, self.knowledge.frameworks)
 
@@ -181,10 +167,10 @@ class Ingester:
         done: list[str] = []
         batching, self._batching = self._batching, True
         try:
-            for start in range(0, len(stale), INDEX_BATCH):
+            for start in range(0, len(stale), REANALYSE_BATCH):
                 with writer_lock(self.data.root):
                     batch = reanalyse(self.catalogue, self.knowledge, self.fingerprint,
-                                      stale[start:start + INDEX_BATCH], progress=progress)
+                                      stale[start:start + REANALYSE_BATCH], progress=progress)
                 self._pending_index += batch
                 self.flush_index()
                 done += batch
@@ -211,6 +197,14 @@ class Ingester:
         """Ingest one file; returns the document id, or None when it failed (recorded in report).
 
         `prepared` is (sha256, converted document or ConversionError) when the file was converted ahead."""
+        step = self._prepare(path, report, source_path=source_path, display_name=display_name,
+                             visibility=visibility, extra_meta=extra_meta, prepared=prepared)
+        return self._finish(step, report) if isinstance(step, Prepared) else step
+
+    def _prepare(self, path: Path, report: IngestReport, *, source_path: str | None = None,
+                 display_name: str | None = None, visibility: str | None = None,
+                 extra_meta: dict | None = None, prepared: tuple | None = None) -> "Prepared | str | None":
+        """Everything before entities and goal links: an unchanged or failed file ends here (its id or None)."""
         source = source_path or printable(str(path.resolve()))
         name = display_name or printable(path.name)
         try:
@@ -253,9 +247,23 @@ class Ingester:
         sections, passages = split(doc_id, converted.blocks, meta["title"])
         if not passages:
             return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
+        return Prepared(path, source, name, sha, existing, new_visibility, converted, meta, doc_id, sections, passages)
+
+    def _finish(self, step: Prepared, report: IngestReport) -> str:
+        """Entities and goal links (from the analysis process when it found them), then catalogue and index."""
+        path, source, name, sha, existing = step.path, step.source, step.name, step.sha, step.existing
+        converted, meta, doc_id, passages = step.converted, step.meta, step.doc_id, step.passages
+        new_visibility, sections = step.new_visibility, step.sections
         warnings = list(converted.warnings)
         try:
-            entities, mentions, links = self.knowledge.analyse(passages, meta["title"])
+            try:
+                entities, mentions, links = step.analysis.result() if step.analysis else self.knowledge.analyse(
+                    passages, meta["title"])
+            except Exception:
+                if step.analysis is None:
+                    raise
+                logger.exception("the analysis process failed for %s; analysing here", path)
+                entities, mentions, links = self.knowledge.analyse(passages, meta["title"])
         except Exception as exc:  # entity/goal analysis must never cost us the document itself
             logger.exception("entity/goal analysis failed for %s", path)
             entities, mentions, links = [], [], []
@@ -295,9 +303,12 @@ class Ingester:
                 self._audit("document.publish", doc_id, {"file_name": name, "source": source})
             self.catalogue.log(source, name, "ingested", sha256=sha, document_id=doc_id)
             self.index_document(doc_id)
+        self._pending_passages += len(passages)
         report.ingested.append(printable(str(path)))
         report.passages += len(passages)
         report.warnings.extend({"path": printable(str(path)), "warning": w} for w in warnings)
+        if self._batching:
+            self._maybe_flush()
         return doc_id
 
     def index_document(self, document_id: str) -> None:

@@ -1,0 +1,58 @@
+"""Entities and goal links in a process of their own, so a batch ingest keeps both cores busy.
+
+While this process analyses one document, the ingest process waits for the next conversion, splits it
+and writes the previous document to the catalogue and the index. The analysis is the same code as
+`Knowledge.analyse` in the ingest process (same frameworks folder, same fingerprint); its memoised word
+analysis stays warm for the whole batch. The worker comes from the converters' fork server and dies
+with it, so it never outlives the ingest (kill -9 included). Whatever goes wrong in it, the caller
+analyses in its own process instead: a document is never lost to the worker.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+def _start(goals_dir: str) -> None:
+    """In the worker: die with the parent, then build the knowledge once (spaCy, gazetteers, linker)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    from ingest.enrich import shared
+
+    shared.knowledge(Path(goals_dir))
+
+
+def _analyse(goals_dir: str, passages: list, title: str):
+    from ingest.enrich import shared
+
+    return shared.knowledge(Path(goals_dir)).analyse(passages, title)
+
+
+def _ready() -> bool:
+    return True
+
+
+class AnalysisWorker:
+    """One analysis process for a batch; `submit` returns a Future of (entities, mentions, links)."""
+
+    def __init__(self, goals_dir: Path):
+        from ingest.convert import _context
+
+        self.goals_dir = str(Path(goals_dir).resolve())
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_start,
+                                         initargs=(self.goals_dir,))
+        self._pool.submit(_ready)  # starts the process and builds its knowledge while the first file converts
+
+    def submit(self, passages: list, title: str) -> Future:
+        return self._pool.submit(_analyse, self.goals_dir, passages, title)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
