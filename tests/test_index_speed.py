@@ -181,3 +181,11 @@ def test_refreshed_searcher_sees_deletions_and_keeps_untouched_segments(tmp_path
     assert index.search("öppettider").total == 1
     other.close()
     index.close()
+
+
+def test_entities_over_a_batch_are_the_entities_of_each_text():
+    from ingest.enrich.entities import extract_entities, extract_entities_many
+
+    texts = seed_texts()[:120] + ["Region Västmanland och Västerås stad driver projektet \"Vägar framåt\" 2021–2023."]
+    assert extract_entities_many(texts) == [extract_entities(t) for t in texts]
+    assert any(extract_entities_many(texts)), "the seed texts name organisations and places"

@@ -73,6 +73,15 @@ class EntityExtractor:
     def extract(self, text: str) -> list[Mention]:
         with self._lock:
             doc = self.nlp(text)
+        return self._mentions(doc, text)
+
+    def extract_many(self, texts: list[str]) -> list[list[Mention]]:
+        """extract() for many texts, through spaCy's nlp.pipe in batches."""
+        with self._lock:
+            docs = list(self.nlp.pipe(texts, batch_size=64))
+        return [self._mentions(doc, text) for doc, text in zip(docs, texts)]
+
+    def _mentions(self, doc, text: str) -> list[Mention]:
         spans = []
         for ent in doc.ents:
             entry = self.gazetteer.names.get(ent.text) or self.gazetteer.names.get(ent.ent_id_)
@@ -176,3 +185,8 @@ def extract_entities(text: str) -> list[Mention]:
         if _EXTRACTOR is None:
             _EXTRACTOR = EntityExtractor()
     return _EXTRACTOR.extract(text)
+
+
+def extract_entities_many(texts: list[str]) -> list[list[Mention]]:
+    extract_entities("")  # built once, as above
+    return _EXTRACTOR.extract_many(texts)

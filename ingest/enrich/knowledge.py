@@ -28,24 +28,29 @@ class Knowledge:
         return cls(frameworks=frameworks, linker=GoalLinker(frameworks))
 
     def analyse(self, passages: list[Passage], title: str = "") -> tuple[list[dict], list[dict], list[dict]]:
-        from ingest.enrich.entities import extract_entities
+        from ingest.enrich.entities import extract_entities_many
 
         entities: dict[str, dict] = {}
         mentions: list[dict] = []
         links: list[dict] = []
         seen_sections: set[int] = set()
+        # A report often names its project only in its title or a heading: those names belong to the
+        # first passage under them (offsets -1: not in the passage text itself).
+        headings_of: list[list[str]] = []
         for passage in passages:
-            found = [(m, m.start, m.end) for m in extract_entities(passage.text)]
-            # A report often names its project only in its title or a heading: those names belong to the
-            # first passage under them (offsets -1: not in the passage text itself).
             headings = []
             if passage.section_ord not in seen_sections:
                 seen_sections.add(passage.section_ord)
                 headings.append(passage.heading)
             if passage.ord == 0 and title and title not in headings:
                 headings.append(title)
-            for heading in filter(None, headings):
-                found += [(m, -1, -1) for m in extract_entities(heading)]
+            headings_of.append([h for h in headings if h])
+        texts = list(dict.fromkeys([p.text for p in passages] + [h for hs in headings_of for h in hs]))
+        found_in = dict(zip(texts, extract_entities_many(texts)))  # spaCy over the whole document at once
+        for passage, headings in zip(passages, headings_of):
+            found = [(m, m.start, m.end) for m in found_in[passage.text]]
+            for heading in headings:
+                found += [(m, -1, -1) for m in found_in[heading]]
             for mention, start, end in found:
                 if mention.type == "timespan":
                     continue  # time spans are shown in context, not as entities of their own
