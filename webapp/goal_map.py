@@ -61,15 +61,14 @@ def shade(documents: int, most: int) -> int:
 
 
 def legend(most: int) -> list[dict]:
-    """Which numbers of documents each shade stands for."""
+    """Which numbers of documents each shade stands for (the darkest also the root, which may have more)."""
     items = [{"shade": 0, "text": "0 dokument"}]
     for step in range(1, SHADES + 1):
         low, high = math.floor((step - 1) * most / SHADES) + 1, math.floor(step * most / SHADES)
         if step == SHADES:
-            high = max(high, low)
-        if low <= high:
-            text = f"{low} dokument" if low == high else f"{low}–{high} dokument"
-            items.append({"shade": step, "text": text + (" eller fler" if step == SHADES and low == high else "")})
+            items.append({"shade": step, "text": f"{low} dokument eller fler"})
+        elif low <= high:
+            items.append({"shade": step, "text": f"{low} dokument" if low == high else f"{low}–{high} dokument"})
     return items
 
 
