@@ -294,3 +294,16 @@ def test_map_layout_wraps_long_names_and_counts_in_words():
     assert [item["text"] for item in legend(9)] == ["0 dokument", "1–2 dokument", "3–4 dokument", "5–6 dokument",
                                                      "7 dokument eller fler"]
     assert [item["text"] for item in legend(1)] == ["0 dokument", "1 dokument eller fler"]
+
+
+def test_why_shows_the_linkers_sentences_with_matched_words_marked():
+    from webapp.templating import env, marked_sentence
+
+    sentence = {"text": "Fler <elever> fullföljer gymnasiet.", "marks": [[5, 13], [25, 34], [30, 99], [7, 9], [3, 3]]}
+    assert str(marked_sentence(sentence)) == "Fler <mark>&lt;elever&gt;</mark> fullföljer <mark>gymnasiet</mark>."
+    passage = {"url": "/p/x", "heading": "Mål", "page": 2, "kind": "inferred", "score": 0.71, "text": "…",
+               "evidence": ["ord: elever"], "evidence_sentences": [sentence], "resembles": "Fler elever tar examen"}
+    shown = env.get_template("_goal_passage.html").render(p=passage)
+    assert "<mark>gymnasiet</mark>" in shown and "liknar: Fler elever tar examen" in shown and "ord: elever" not in shown
+    older = env.get_template("_goal_passage.html").render(p={**passage, "evidence_sentences": [], "resembles": None})
+    assert "ord: elever" in older and "<mark>" not in older

@@ -66,6 +66,25 @@ class _GoalWords:
         return keywords[:4] if len(keywords) >= 2 else []
 
 
+_STEMS: "OrderedDict[tuple, frozenset]" = OrderedDict()  # (passage id, text hash) -> stems, across recounts
+_STEMS_LOCK = threading.Lock()
+MAX_STEMMED = 100_000
+
+
+def _stems(passage_id: str, text: str) -> frozenset:
+    """A passage's word stems, analysed once per text (a recount after a change analyses only what changed)."""
+    key = (passage_id, hash(text))
+    with _STEMS_LOCK:
+        found = _STEMS.get(key)
+    if found is None:
+        found = frozenset(analyse_terms(text, decompound=False))
+        with _STEMS_LOCK:
+            _STEMS[key] = found
+            while len(_STEMS) > MAX_STEMMED:
+                _STEMS.popitem(last=False)
+    return found
+
+
 # -- the one count -----------------------------------------------------------------------------------------
 class GoalStats:
     """Contributions per goal id for one visibility and threshold: counts, passage ids, documents by year,
@@ -75,7 +94,6 @@ class GoalStats:
                  projects: dict[str, set[str]]):
         self.members = dict(members)
         self.words_used: dict[str, dict[str, list[str]]] = {}
-        stems: dict[str, set[str]] = {}
         for goal in frameworks.iter_goals():
             anchor = frameworks.linkable(goal)
             pool = self.members.get(anchor.global_id) if anchor and counted_by_words(goal) else None
@@ -84,11 +102,8 @@ class GoalStats:
             words = _GoalWords([goal] + frameworks.descendants(goal))
             used = {}
             for pid in pool["passages"]:
-                if pid in texts:
-                    if pid not in stems:
-                        stems[pid] = set(analyse_terms(texts[pid], decompound=False))
-                    if found := words.used_in(texts[pid], stems[pid]):
-                        used[pid] = found
+                if pid in texts and (found := words.used_in(texts[pid], _stems(pid, texts[pid]))):
+                    used[pid] = found
             self.words_used[goal.global_id] = used
             passages = {pid: pool["passages"][pid] for pid in used}
             self.members[goal.global_id] = {"passages": passages,

@@ -71,6 +71,8 @@ def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
             "passage_id": row["passage_id"], "url": urls.passage(row["passage_id"]),
             "heading": (row["heading_path"] or [""])[-1], "page": row["page_start"], "text": row["text"],
             "score": round(row["score"], 4), "kind": row["kind"], "evidence": row["evidence"],
+            # the goal linker's structured evidence, once the catalogue keeps it: [{"text", "marks"}], "liknar: …"
+            "evidence_sentences": row.get("evidence_sentences") or [], "resembles": row.get("resembles"),
             "via_goal_id": row["goal_id"],
             "via_label": full_name(via) if via and via.global_id != goal.global_id else None,
             "goal_words": words_used.get(row["passage_id"], []),
