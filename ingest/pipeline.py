@@ -268,6 +268,9 @@ class Ingester:
         sections, passages = split(doc_id, converted.blocks, meta["title"])
         if not passages:
             return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
+        from ingest.enrich.section_types import classify_passages
+
+        section_types = classify_passages(passages, meta["title"])
         warnings = list(converted.warnings)
         try:
             entities, mentions, links = self.knowledge.analyse(passages, meta["title"])
@@ -303,6 +306,7 @@ class Ingester:
                 entities=entities,
                 links=links,
                 ingested_by=self.actor,
+                section_types=section_types,
             )
             if existing and existing.visibility == "internal" and new_visibility == "public":
                 self._audit("document.publish", doc_id, {"file_name": name, "source": source})

@@ -1,8 +1,8 @@
 """A fingerprint of the knowledge a document's entities and goal links were made from.
 
-Goal frameworks, gazetteers, synonyms, the Swedish analysis and the enrichment code itself: when any of
-them changes, stored documents are out of date although their files are not, and `kunskapsbank
-reanalyse` (run by `ingest` too) links them again from their stored text.
+Goal frameworks, gazetteers, synonyms, section-type rules, the Swedish analysis and the enrichment code
+itself: when any of them changes, stored documents are out of date although their files are not, and
+`kunskapsbank reanalyse` (run by `ingest` too) links them again from their stored text.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def knowledge_fingerprint(goals_dir: Path | None = None) -> str:
     sources = [
         (goals_dir, _files(goals_dir, ("*.yaml", "*.yml"))),
         (config.CORPUS_DIR, _files(config.CORPUS_DIR / "gazetteers", ("*.yaml", "*.yml"))
-         + [p for p in [config.CORPUS_DIR / "synonyms.yaml"] if p.is_file()]),
+         + [p for p in [config.CORPUS_DIR / "synonyms.yaml", config.CORPUS_DIR / "section_types.yaml"] if p.is_file()]),
         (ENRICH_CODE, _files(ENRICH_CODE, ("*.py",))),
     ]
     for root, files in sources:
