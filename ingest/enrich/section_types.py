@@ -216,3 +216,14 @@ def classify_passages(passages, title: str = "", vocab: Vocabulary | None = None
         if found:
             out[p.id] = found
     return out
+
+
+def good_example_preferences(vocab: Vocabulary | None = None) -> tuple[tuple[str, str, float], ...]:
+    """The score multipliers of the "goda exempel" search mode (search.Filters.prefer), from the vocabulary."""
+    vocab = vocab or vocabulary()
+    settings = vocab.good_examples
+    prefer = [("section_type", key, float(f)) for key, f in (settings.get("section_boosts") or {}).items()]
+    prefer += [("doc_type", key, float(f)) for key, f in (settings.get("doc_type_boosts") or {}).items()]
+    if settings.get("marked_boost"):
+        prefer.append(("good_example", "1", float(settings["marked_boost"])))
+    return tuple(prefer)
