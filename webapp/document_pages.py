@@ -39,6 +39,9 @@ def document_detail(request: Request, doc) -> dict:
     data["passages"] = [passage_json(p, kb.frameworks, links.get(p.id, []), entities.get(p.id, [])) for p in passages]
     for p, record in zip(data["passages"], passages):
         p["section_ord"] = record.section_ord
+    from webapp.example_pages import annotate_document
+
+    annotate_document(request, data, passages)  # section types, good-example marks, the project
     return data
 
 

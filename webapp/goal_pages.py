@@ -84,8 +84,11 @@ def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
         total = sum(counts.get(g.global_id, {}).get("passages", 0) for g in sub)
         children.append({**kb.frameworks.goal_json(child), "url": goal_url(cid), "passages": total,
                          "documents": c["documents"]})
+    from webapp.example_pages import goal_examples
+
     return {
         **kb.frameworks.goal_json(goal),
+        "good_examples": goal_examples(request, goal, [g.global_id for g in covered]),
         "url": goal_url(goal.global_id),
         "phrases": goal.phrases,
         "ancestors": [{"id": a.global_id, "label": a.display_label, "level_name": a.level_name, "url": goal_url(a.global_id)}

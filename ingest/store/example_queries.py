@@ -47,21 +47,26 @@ class ExampleQueries:
 
     # -- the project a document is about --------------------------------------------------------
     def main_projects(self, document_ids: list[str]) -> dict[str, dict]:
-        """Per document, the project it is about: the one named in its title or headings, else the one it
-        mentions most ({"id", "name"}); documents that name no project are left out."""
+        """Per document, the project it reports on ({"id", "name"}): a project named in its title (or first
+        heading), else, in a project report, the project it mentions most. Plans and strategies that only
+        mention projects are about none of them and are left out."""
         ids = list(dict.fromkeys(document_ids))
         if not ids:
             return {}
         rows = self.db.execute(
-            f"""SELECT m.document_id, e.id, e.name, COUNT(*) AS n, SUM(m.start < 0) AS in_headings
+            f"""SELECT m.document_id, e.id, e.name, COUNT(*) AS n, SUM(m.start < 0 AND p.ord = 0) AS in_title,
+                       d.doc_type = 'projektrapport' AS report
                 FROM mentions m JOIN entities e ON e.id = m.entity_id
+                JOIN passages p ON p.id = m.passage_id JOIN documents d ON d.id = m.document_id
                 WHERE e.type = 'project' AND m.document_id IN ({_marks(ids)})
                 GROUP BY m.document_id, e.id""",
             tuple(ids),
         ).fetchall()
         best: dict[str, tuple] = {}
         for r in rows:
-            rank = (r["in_headings"] > 0, r["n"], r["id"])
+            if not (r["in_title"] or r["report"]):
+                continue
+            rank = (r["in_title"] > 0, r["n"], r["id"])
             if r["document_id"] not in best or rank > best[r["document_id"]][0]:
                 best[r["document_id"]] = (rank, {"id": r["id"], "name": r["name"]})
         return {doc: found for doc, (_rank, found) in best.items()}
