@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import CORPUS, EDITOR, READER, SECRET_WORD
+from webapp.urls import urls
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -255,7 +256,7 @@ def test_atom_feed_is_valid_atom_per_goal(data: Path):
         assert ET.fromstring(other.content).findall(f"{ATOM}entry") == []
         assert anonymous.get("/goda-exempel.atom", params={"mal": "finns:inte"}).status_code == 404
         page = anonymous.get("/goda-exempel", params={"mal": goal}).text
-        assert "Små kommuner kunde delta" in page and f'href="/goda-exempel.atom?mal={goal}"' in page
+        assert "Små kommuner kunde delta" in page and f'href="{urls.good_examples_feed(goal)}"' in page
 
 
 def test_goal_page_shows_good_examples_for_the_goal(data: Path):

@@ -19,8 +19,8 @@ from ingest.enrich.section_types import classify, document_headings
 from ingest.store.example_queries import MAX_MOTIVATION_CHARS
 from webapp.auth import check_csrf, current_user, require_editor, visibility_for
 from webapp.example_search import DOCUMENT_GOAL_MIN_SCORE, GOAL_MIN_SCORE, mark_json, section_label
-from webapp.serialise import entity_url, goal_url
-from webapp.templating import env, templates
+from webapp.templating import env, respond
+from webapp.urls import urls
 
 router = APIRouter()
 
@@ -67,10 +67,11 @@ def good_examples(request: Request, goal_id: str | None = None) -> list[dict]:
             continue
         docs = item["documents"]
         entry = {**mark_json(item, signed_in),
-                 "url": f"/p/{item['target_id']}" if item["kind"] == "passage" else entity_url(item["target_id"]),
+                 "url": urls.passage(item["target_id"]) if item["kind"] == "passage" else urls.entity(item["target_id"]),
                  "documents": [{"id": d.id, "title": d.title, "organisation": d.organisation, "year": d.year,
-                                "url": f"/d/{d.id}"} for d in docs],
-                 "goals": [{"goal_id": g.global_id, "label": g.display_label, "url": goal_url(g.global_id)}
+                                "url": urls.document(d.id)} for d in docs],
+                 "goals": [{"goal_id": g.global_id, "label": g.display_label, "url": urls.goal(g.global_id),
+                            "examples_url": urls.good_examples(g.global_id)}
                            for g in (kb.frameworks.get(x) for x in goal_ids) if g is not None and g.level != "vision"]}
         if item["kind"] == "passage":
             passage = item["passage"]
@@ -79,11 +80,11 @@ def good_examples(request: Request, goal_id: str | None = None) -> list[dict]:
                                 "page": passage["page_start"], "section_type": passage["section_type"] or "",
                                 "section_label": section_label(passage["section_type"] or "")}
             project = kb.catalogue.main_projects([docs[0].id]).get(docs[0].id)
-            entry["project"] = dict(project, url=entity_url(project["id"])) if project else None
+            entry["project"] = dict(project, url=urls.entity(project["id"])) if project else None
         else:
             project = item["project"] or {"id": item["target_id"], "name": item["target_id"]}
             entry["title"] = project["name"]
-            entry["project"] = {"id": project["id"], "name": project["name"], "url": entity_url(project["id"])}
+            entry["project"] = {"id": project["id"], "name": project["name"], "url": urls.entity(project["id"])}
         entry["owner"] = docs[0].organisation
         entry["year"] = max((d.year for d in docs if d.year), default=None)
         out.append(entry)
@@ -99,35 +100,37 @@ def _goal_or_404(request: Request, goal_id: str | None):
     return goal
 
 
-@router.get("/api/good-examples", tags=["goda exempel"], summary="Goda exempel, nyast först (?mal= för ett mål)")
-def api_good_examples(request: Request, mal: GoalParam = None) -> JSONResponse:
-    goal = _goal_or_404(request, mal)
-    return JSONResponse({"goal": _goal_json(goal), "examples": good_examples(request, mal)})
+def good_examples_data(request: Request, goal_id: str | None) -> dict:
+    """What /goda-exempel shows, and its JSON twin: the examples newest first, and the same grouped by the
+    top-level goal area they serve."""
+    goal = _goal_or_404(request, goal_id)
+    examples = good_examples(request, goal_id)
+    kb = request.app.state.kb
+    by_area: dict[str, dict] = {}
+    for entry in examples:  # grouped by their first goal's top-level area; newest first within each
+        first = kb.frameworks.get(entry["goals"][0]["goal_id"]) if entry["goals"] else None
+        area = next((a for a in [*kb.frameworks.ancestors(first), first] if a.level != "vision"), first) if first else None
+        group = by_area.setdefault(area.global_id if area else "", {"goal": _goal_json(area), "examples": []})
+        group["examples"].append(entry)
+    areas = sorted(by_area.values(), key=lambda g: (g["goal"] is None, g["goal"]["label"] if g["goal"] else ""))
+    return {"goal": _goal_json(goal), "examples": examples, "areas": areas,
+            "feed_url": urls.good_examples_feed(goal_id), "json_url": urls.api_good_examples(goal_id)}
 
 
 def _goal_json(goal) -> dict | None:
-    return {"goal_id": goal.global_id, "label": goal.display_label, "url": goal_url(goal.global_id)} if goal else None
+    return {"goal_id": goal.global_id, "label": goal.display_label, "url": urls.goal(goal.global_id),
+            "examples_url": urls.good_examples(goal.global_id)} if goal else None
+
+
+@router.get("/api/good-examples", tags=["goda exempel"], summary="Goda exempel, nyast först (?mal= för ett mål)")
+def api_good_examples(request: Request, mal: GoalParam = None) -> JSONResponse:
+    return JSONResponse(good_examples_data(request, mal))
 
 
 @router.get("/goda-exempel", response_class=HTMLResponse, tags=["sidor"],
             summary="Goda exempel per mål (HTML; ?format=json ger JSON)")
 def good_examples_page(request: Request, mal: GoalParam = None, format: str = "html"):
-    if format == "json":
-        return api_good_examples(request, mal)
-    goal = _goal_or_404(request, mal)
-    examples = good_examples(request, mal)
-    kb = request.app.state.kb
-    by_goal: dict[str, dict] = {}
-    for entry in examples:  # grouped by their first goal's top-level area; newest first within each
-        first = kb.frameworks.get(entry["goals"][0]["goal_id"]) if entry["goals"] else None
-        area = next((a for a in [*kb.frameworks.ancestors(first), first] if a.level != "vision"), first) if first else None
-        key = area.global_id if area else ""
-        group = by_goal.setdefault(key, {"goal": _goal_json(area), "examples": []})
-        group["examples"].append(entry)
-    areas = sorted(by_goal.values(), key=lambda g: (g["goal"] is None, g["goal"]["label"] if g["goal"] else ""))
-    return templates.TemplateResponse(request, "good_examples.html", {
-        "request": request, "goal": _goal_json(goal), "examples": examples, "areas": areas, "nav": "exempel",
-        "feed_url": "/goda-exempel.atom" + (f"?mal={goal.global_id}" if goal else "")})
+    return respond(request, good_examples_data(request, mal), "good_examples.html", name="page", nav="exempel")
 
 
 @router.get("/goda-exempel.atom", tags=["goda exempel"], summary="Goda exempel som Atom-flöde (?mal= för ett mål)")
@@ -137,13 +140,13 @@ def good_examples_feed(request: Request, mal: GoalParam = None) -> Response:
     base = str(request.base_url).rstrip("/")
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "sv"})
-    own = "/goda-exempel.atom" + (f"?mal={goal.global_id}" if goal else "")
+    own = urls.good_examples_feed(mal)
     _sub(feed, "id", f"{base}{own}")
     _sub(feed, "title", "Goda exempel" + (f": {goal.display_label}" if goal else "") + " – Kunskapsbanken")
     _sub(feed, "updated", _atom_time(examples[0]["marked_at"] if examples else None))
     _sub(feed, "link", rel="self", href=f"{base}{own}")
     _sub(feed, "link", rel="alternate", type="text/html",
-         href=f"{base}/goda-exempel" + (f"?mal={goal.global_id}" if goal else ""))
+         href=base + urls.good_examples(mal))
     author = _sub(feed, "author")
     _sub(author, "name", "Kunskapsbanken")
     for entry in examples:
@@ -238,8 +241,10 @@ def mark_form(request: Request, kind: Annotated[Literal["passage", "project"], F
     require_editor(request)
     check_csrf(request, csrf)
     _mark(request, kind, target_id, motivation if action == "markera" else None)
-    anchor = f"?p={target_id}#{target_id}" if kind == "passage" else "#goda-exempel"
-    return RedirectResponse(f"/d/{document_id}{anchor}" if document_id else "/goda-exempel", status_code=303)
+    if not document_id:
+        return RedirectResponse(urls.good_examples(), status_code=303)
+    target = urls.document(document_id, target_id) if kind == "passage" else urls.document(document_id) + "#goda-exempel"
+    return RedirectResponse(target, status_code=303)
 
 
 # -- document and goal pages ---------------------------------------------------------------------
@@ -265,7 +270,7 @@ def annotate_document(request: Request, data: dict, passages) -> None:
     project = kb.catalogue.main_projects([data["id"]]).get(data["id"])
     if project:
         project_mark = kb.catalogue.good_example_mark("project", project["id"])
-        data["project"] = {**project, "url": entity_url(project["id"]),
+        data["project"] = {**project, "url": urls.entity(project["id"]),
                            "good_example": mark_json(project_mark, signed_in)}
     else:
         data["project"] = None
@@ -280,10 +285,10 @@ def goal_examples(request: Request, goal, covered_ids: list[str]) -> dict:
     rows = kb.catalogue.typed_passages_for_goals(covered_ids, shown, visibility_for(request), GOAL_MIN_SCORE,
                                                  limit=GOAL_PAGE_EXAMPLES * 2)
     marked_ids = {e["target_id"] for e in marked}
-    passages = [{"passage_id": r["passage_id"], "url": f"/p/{r['passage_id']}", "title": r["title"],
+    passages = [{"passage_id": r["passage_id"], "url": urls.passage(r["passage_id"]), "title": r["title"],
                  "organisation": r["organisation"], "year": r["year"], "heading": (r["heading_path"] or [""])[-1],
                  "section_type": r["section_type"], "section_label": section_label(r["section_type"]),
                  "text": r["text"], "score": round(r["score"], 4)}
                 for r in rows if r["passage_id"] not in marked_ids][:GOAL_PAGE_EXAMPLES]
     return {"marked": marked[:GOAL_PAGE_EXAMPLES], "passages": passages,
-            "more_url": f"/goda-exempel?mal={goal.global_id}"}
+            "more_url": urls.good_examples(goal.global_id)}

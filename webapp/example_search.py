@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ingest.enrich.section_types import good_example_preferences, vocabulary
 from search import Filters, SearchResults
-from webapp.serialise import entity_url, goal_url
+from webapp.urls import urls
 
 MODE = "goda-exempel"
 GOAL_MIN_SCORE = 0.4  # a passage's own goals
@@ -58,7 +58,7 @@ def _goal_items(kb, goal_ids: list[str]) -> list[dict]:
     for goal_id in goal_ids:
         goal = kb.frameworks.get(goal_id)
         if goal is not None and goal.level != "vision":  # every passage serves the vision: it says nothing
-            out.append({"goal_id": goal.global_id, "label": goal.display_label, "url": goal_url(goal.global_id)})
+            out.append({"goal_id": goal.global_id, "label": goal.display_label, "url": urls.goal(goal.global_id)})
     return out[:3]
 
 
@@ -79,7 +79,7 @@ def example_groups(kb, query: str, filters: Filters, offset: int, limit: int, si
     for hit in documents.hits:
         project = projects.get(hit.document_id)
         key = project["id"] if project else hit.document_id
-        group = groups.setdefault(key, {"project": dict(project, url=entity_url(project["id"])) if project else None,
+        group = groups.setdefault(key, {"project": dict(project, url=urls.entity(project["id"])) if project else None,
                                         "document_ids": [], "best": hit})
         group["document_ids"].append(hit.document_id)
     page = list(groups.values())[offset:offset + limit]
@@ -107,7 +107,7 @@ def example_groups(kb, query: str, filters: Filters, offset: int, limit: int, si
             "project": group["project"],
             "owner": first.organisation,
             "year": max((r.year for r in records if r.year), default=None),
-            "documents": [{"id": r.id, "title": r.title, "year": r.year, "url": f"/d/{r.id}"} for r in records],
+            "documents": [{"id": r.id, "title": r.title, "year": r.year, "url": urls.document(r.id)} for r in records],
             "goals": _goal_items(kb, [g for d in group["document_ids"] for g in goals.get(d, [])]),
             "findings": findings,
             "best": {"passage_id": group["best"].passage_id, "heading": group["best"].heading,
@@ -132,5 +132,5 @@ def _finding(kb, document_ids: list[str], kind: str, best_typed: dict) -> dict |
             if types.get(passage.id) == kind:
                 return {"section_type": kind, "section_label": section_label(kind), "passage_id": passage.id,
                         "heading": passage.heading, "snippet": None, "text": _excerpt(passage.text),
-                        "url": f"/p/{passage.id}", "matched": False}
+                        "url": urls.passage(passage.id), "matched": False}
     return None

@@ -23,10 +23,11 @@ def cmd_search(args) -> int:
         goal=args.goal or [],
         entity=args.entity or [],
         section_type=args.section or [],
+        document_id=args.document,
         visibility=("public",) if args.public_only else ("public", "internal"),
         prefer=good_example_preferences(vocab) if args.good_examples else (),
     )
-    results = index.search(args.query, filters, limit=args.limit, offset=args.offset, group=not args.all_passages)
+    results = index.search(args.query, filters, limit=args.limit, offset=args.offset, group=args.group and not args.document)
     if args.json:
         print_json(results.to_json())
         return EXIT_OK
@@ -34,7 +35,7 @@ def cmd_search(args) -> int:
         print(results.message)
     if results.suggestion:
         print(f"Menade du: {results.suggestion}?")
-    print(f"{results.total} träffar för «{results.query}»")
+    print(f"{results.total} {'träff' if results.total == 1 else 'träffar'} för «{results.query}»")
     import html
     import re
 
@@ -46,6 +47,8 @@ def cmd_search(args) -> int:
         kind = f" ({label})" if label and label.lower() != (hit.heading or "").lower() else ""
         print(f"\n{number}. {where}{kind}{page}  [{hit.url}]")
         print(f"   {snippet}")
+        if hit.more_in_document:
+            print(f"   (+{hit.more_in_document} i samma dokument)  --document {hit.document_id}")
     return EXIT_OK
 
 
@@ -115,7 +118,9 @@ def add_commands(sub, common) -> None:
                    help="filtrera på typ av avsnitt, t.ex. resultat, lardomar (kan upprepas)")
     p.add_argument("--goda-exempel", dest="good_examples", action="store_true",
                    help="resultat och lärdomar i projektrapporter först, markerade goda exempel högst")
-    p.add_argument("--all-passages", action="store_true", help="visa alla avsnitt, inte bara bästa per dokument")
+    p.add_argument("--document", metavar="ID", help="sök bara i ett dokument (dokument-id, visar alla dess träffar)")
+    p.add_argument("--no-group", "--all-passages", dest="group", action="store_false",
+                   help="visa alla träffande stycken, inte bara det bästa per dokument")
     p.add_argument("--public-only", action="store_true", help="visa bara offentliga dokument")
     p.set_defaults(func=cmd_search)
 
