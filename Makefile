@@ -18,7 +18,7 @@ test: install-test assets browser
 
 ## Refresh the screenshots in docs/ (README) from the browser tests; `make test` writes them to a temporary folder
 screenshots: install-test assets browser
-	KUNSKAPSBANK_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider -m screenshots tests/test_browser.py
+	KUNSKAPSBANK_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider -m screenshots tests/test_browser.py tests/test_browser_examples.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

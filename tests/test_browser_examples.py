@@ -1,6 +1,7 @@
 """Good examples in a real browser: the mode switch on the start page, section labels and facet, the
 /goda-exempel page and an editor marking a passage — axe-clean (WCAG 2.1 AA), no horizontal scrolling at
-390 px, and working with JavaScript switched off. Writes docs/goda-exempel.png."""
+390 px, and working with JavaScript switched off. Its screenshot goes where test_browser's do (docs/ with
+`make screenshots`)."""
 from __future__ import annotations
 
 import json
@@ -10,12 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EDITOR, running_server
-from tests.test_browser import AXE, SCREENSHOTS, _axe_violations, browser, css, server, wait_for  # noqa: F401
+from tests.test_browser import _axe_violations, browser, css, screenshots, server, viewport, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True}
-
 
 def _no_horizontal_scroll(driver) -> bool:
     return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
@@ -23,12 +21,12 @@ def _no_horizontal_scroll(driver) -> bool:
 
 @pytest.fixture
 def phone(browser):  # noqa: F811
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
-    yield browser
-    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    with viewport(browser, 390, 900):
+        yield browser
 
 
-def test_start_page_switch_leads_to_projects_with_results_and_lessons(server, phone):  # noqa: F811
+@pytest.mark.screenshots
+def test_start_page_switch_leads_to_projects_with_results_and_lessons(server, phone, screenshots):  # noqa: F811
     phone.get(server + "/")
     box = css(phone, "#q")[0]
     box.send_keys("äldre digital")
@@ -42,7 +40,7 @@ def test_start_page_switch_leads_to_projects_with_results_and_lessons(server, ph
     assert labels == ["Resultat", "Lärdomar"]
     assert _no_horizontal_scroll(phone)
     assert _axe_violations(phone) == []
-    phone.save_screenshot(str(SCREENSHOTS / "goda-exempel.png"))
+    phone.save_screenshot(str(screenshots / "goda-exempel.png"))
 
 
 @pytest.mark.parametrize("path", ["/sok?q=projektet&section=resultat", "/goda-exempel",
