@@ -271,3 +271,18 @@ def test_goal_page_shows_good_examples_for_the_goal(data: Path):
         assert all(p["section_type"] in ("resultat", "lardomar") for p in found["passages"])
         page = c.get(f"/mal/{goal}").text
         assert "Goda exempel för det här målet" in page and "Värt att ta efter" in page
+
+
+def test_atom_feed_stays_xml_whatever_a_motivation_holds(data: Path):
+    with TestClient(_app(data)) as c:
+        token = login(c, *EDITOR)
+        lesson = _passage(_report(c, "Digi 60+"), "lardomar")
+        motivation = "Bra\x01 exempel <script>alert(1)</script> & \"mer\"\nandra raden"
+        assert c.put(f"/api/good-examples/passage/{lesson['id']}", json={"motivation": motivation},
+                     headers={"X-CSRF-Token": token}).status_code == 200
+        stored = c.get("/api/good-examples").json()["examples"][0]["motivation"]
+        assert stored == 'Bra exempel <script>alert(1)</script> & "mer" andra raden'  # one line of text
+        feed = ET.fromstring(c.get("/goda-exempel.atom").content)
+        assert feed.find(f"{ATOM}entry/{ATOM}summary").text.startswith(stored)
+        page = c.get("/goda-exempel").text
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

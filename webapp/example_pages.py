@@ -7,8 +7,10 @@ document is never shown to anonymous users, in HTML, JSON or Atom.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Literal
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
@@ -31,6 +33,7 @@ PROJECT_ID = r"^project:[\w+.-]{1,150}$"
 NOT_FOUND = "Stycket eller projektet finns inte (eller så har du inte behörighet att se det)."
 GOAL_PAGE_EXAMPLES = 6
 ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 env.globals["section_label"] = section_label
 
@@ -151,7 +154,7 @@ def good_examples_feed(request: Request, mal: GoalParam = None) -> Response:
     _sub(author, "name", "Kunskapsbanken")
     for entry in examples:
         item = _sub(feed, "entry")
-        _sub(item, "id", f"{base}/goda-exempel/{entry['kind']}/{entry['target_id']}")
+        _sub(item, "id", f"{base}/goda-exempel/{entry['kind']}/{quote(entry['target_id'], safe=':')}")
         _sub(item, "title", entry["title"])
         _sub(item, "updated", _atom_time(entry["marked_at"]))
         _sub(item, "link", rel="alternate", type="text/html", href=base + entry["url"])
@@ -166,7 +169,7 @@ def good_examples_feed(request: Request, mal: GoalParam = None) -> Response:
 def _sub(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: str(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = XML_INVALID.sub("", text)  # what XML 1.0 cannot carry, whatever a file held
     return element
 
 
@@ -183,8 +186,6 @@ class Mark(BaseModel):
 
 
 def _check_target(kind: str, target_id: str) -> None:
-    import re
-
     if not re.match(PASSAGE_ID if kind == "passage" else PROJECT_ID, target_id):
         raise HTTPException(422, "Ogiltigt stycke- eller projekt-id.")
 

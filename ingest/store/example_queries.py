@@ -9,12 +9,14 @@ touches in one transaction, so the index and every server follow.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 from ingest.store.records import now_iso
 
 MARK_KINDS = ("passage", "project")
 MAX_MOTIVATION_CHARS = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # one line of plain text
 
 
 def _marks(values) -> str:
@@ -90,7 +92,7 @@ class ExampleQueries:
         touched, None when the passage or project does not exist. Audited, in the change feed."""
         if kind not in MARK_KINDS:
             raise ValueError(f"kind must be one of {MARK_KINDS}")
-        motivation = " ".join((motivation or "").split())[:MAX_MOTIVATION_CHARS]
+        motivation = " ".join(_CONTROL.sub(" ", motivation or "").split())[:MAX_MOTIVATION_CHARS]
         if not motivation:
             raise ValueError("a motivation is required")
         with self.transaction() as db:
