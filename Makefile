@@ -48,6 +48,8 @@ bench: install
 eval: install
 	$(BIN)/python bench/eval_search.py
 	$(BIN)/python bench/eval_linking.py
+	$(BIN)/python bench/eval_section_types.py
+	$(BIN)/python bench/eval_section_types.py --heldout
 	$(BIN)/python bench/eval_entities.py
 
 clean:
