@@ -78,12 +78,14 @@ def good_examples(request: Request, goal_id: str | None = None) -> list[dict]:
                            for g in (kb.frameworks.get(x) for x in goal_ids) if g is not None and g.level != "vision"]}
         if item["kind"] == "passage":
             passage = item["passage"]
-            entry["title"] = (passage["heading_path"] or [docs[0].title])[-1]
-            entry["passage"] = {"id": passage["id"], "heading": entry["title"], "text": passage["text"],
+            heading = (passage["heading_path"] or [""])[-1]
+            entry["passage"] = {"id": passage["id"], "heading": heading, "text": passage["text"],
                                 "page": passage["page_start"], "section_type": passage["section_type"] or "",
                                 "section_label": section_label(passage["section_type"] or "")}
             project = kb.catalogue.main_projects([docs[0].id]).get(docs[0].id)
             entry["project"] = dict(project, url=urls.entity(project["id"])) if project else None
+            source = project["name"] if project else docs[0].title
+            entry["title"] = f"{source} – {heading}" if heading and heading != source else source
         else:
             project = item["project"] or {"id": item["target_id"], "name": item["target_id"]}
             entry["title"] = project["name"]
