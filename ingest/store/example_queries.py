@@ -1,7 +1,7 @@
 """Section types and "gott exempel" marks in the catalogue: passages' types, the project a report is about,
 editors' marks with their audit entries, and the lists the good-examples pages read.
 
-A mark is keyed by the stable passage id or the project's entity id (migration 0003), so re-ingesting a
+A mark is keyed by the stable passage id or the project's entity id (migration 0004), so re-ingesting a
 document keeps it; whether someone may see it is decided here, when it is read, from the documents it
 belongs to. Marking writes the mark, its audit entry and a change-feed entry for every document it
 touches in one transaction, so the index and every server follow.

@@ -1,4 +1,4 @@
--- 0003: the section type of every passage (ingest/enrich/section_types.py), and editors' "gott exempel"
+-- 0004: the section type of every passage (ingest/enrich/section_types.py), and editors' "gott exempel"
 -- marks on passages and projects.
 
 -- Derived like goal links: written with the passages (and again on re-analysis), gone with them.
