@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator
 from ingest.config import DataDir, Limits
 from ingest.convert import metadata
 from ingest.convert.splitter import split
+from ingest.enrich.section_types import classify_passages
 from ingest.model import ConversionError
 from ingest.store.catalogue import Catalogue, DocumentRecord, now_iso
 from ingest.store.writer_lock import batch_lease, writer_lock
@@ -279,9 +280,6 @@ class Ingester:
         sections, passages = split(doc_id, converted.blocks, meta["title"])
         if not passages:
             return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
-        from ingest.enrich.section_types import classify_passages
-
-        section_types = classify_passages(passages, meta["title"])
         warnings = list(converted.warnings)
         try:
             entities, mentions, links = self.knowledge.analyse(passages, meta["title"])
@@ -318,7 +316,7 @@ class Ingester:
                 entities=entities,
                 links=links,
                 ingested_by=self.actor,
-                section_types=section_types,
+                section_types=classify_passages(passages, meta["title"]),
             )
             if existing and existing.visibility == "internal" and new_visibility == "public":
                 self._audit("document.publish", doc_id, {"file_name": name, "source": source})

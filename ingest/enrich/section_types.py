@@ -23,6 +23,7 @@ NO_TYPE = ""
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 _PART_SPLIT = re.compile(r"\s*(?:,|/|&|\boch\b|\bsamt\b|\s[–—-]\s)\s*")
 _WORD = re.compile(r"[\wåäöéü+#-]+", re.IGNORECASE)
+_TOKEN = re.compile(r"\w+")
 _LOCK = threading.Lock()
 
 
@@ -41,13 +42,14 @@ class Vocabulary:
     types: dict[str, SectionType]
     words: dict[str, str]  # stem -> type
     compound_heads: dict[str, str]  # stem of a compound's last part -> type
-    heading_phrases: list[tuple[str, str]]  # (lower-cased phrase, type), longest first
-    text_cues: dict[str, list[str]]  # type -> lower-cased phrases
+    heading_phrases: list[tuple[str, str]]  # (" words of the phrase ", type), longest first
+    text_cues: dict[str, list[tuple[str, str]]]  # a cue's first word -> [(cue, type)]
     cut_words: frozenset[str]
     strip_prefix: re.Pattern
     max_part_words: int
     not_inherited: frozenset[str] = frozenset()  # stems that type their own section, not those below it
     good_examples: dict = field(default_factory=dict)
+    _headings: dict = field(default_factory=dict, repr=False)  # heading_type's answers, per (heading, inherited)
 
     def label(self, key: str) -> str:
         found = self.types.get(key)
@@ -68,7 +70,7 @@ def parse_vocabulary(data: dict) -> Vocabulary:
     words: dict[str, str] = {}
     heads: dict[str, str] = {}
     phrases: list[tuple[str, str]] = []
-    cues: dict[str, list[str]] = {}
+    cues: dict[str, list[tuple[str, str]]] = {}
     for key, spec in (data.get("types") or {}).items():
         types[key] = SectionType(key, str(spec.get("label") or key), str(spec.get("description") or ""),
                                  bool(spec.get("weak")))
@@ -81,8 +83,11 @@ def parse_vocabulary(data: dict) -> Vocabulary:
         for word in spec.get("compound_heads") or []:
             heads.setdefault(_stem(str(word)), key)
         phrases += [(_norm(str(p)), key) for p in spec.get("heading_phrases") or []]
-        cues[key] = [_norm(str(c)) for c in spec.get("text_cues") or []]
-    phrases.sort(key=lambda item: -len(item[0]))
+        for cue in (_norm(str(c)) for c in spec.get("text_cues") or []):
+            first = _TOKEN.match(cue)
+            if first:  # found by its first word: one pass over a passage's words, not one per cue
+                cues.setdefault(first.group(0), []).append((cue, key))
+    phrases = sorted(((f" {_words_only(p)} ", key) for p, key in phrases), key=lambda item: -len(item[0]))
     return Vocabulary(
         types=types, words=words, compound_heads=heads, heading_phrases=phrases, text_cues=cues,
         cut_words=frozenset(str(w).lower() for w in data.get("cut_words") or []),
@@ -133,12 +138,21 @@ def _words_only(text: str) -> str:
 def heading_type(heading: str, vocab: Vocabulary | None = None, *, inherited: bool = False) -> str:
     """The type one heading names, or "" when it names none. `inherited`: asked for a section below it."""
     vocab = vocab or vocabulary()
+    key = (heading, inherited)
+    if key not in vocab._headings:
+        if len(vocab._headings) > 50_000:  # a long-lived process reads many documents
+            vocab._headings.clear()
+        vocab._headings[key] = _heading_type(heading, vocab, inherited)
+    return vocab._headings[key]
+
+
+def _heading_type(heading: str, vocab: Vocabulary, inherited: bool) -> str:
     text = _norm(vocab.strip_prefix.sub("", heading or "", count=1))
     if not text:
         return NO_TYPE
     padded = f" {_words_only(text)} "
     for phrase, key in vocab.heading_phrases:
-        if f" {_words_only(phrase)} " in padded:
+        if phrase in padded:
             return key
     head = text.split(":", 1)[0]  # "Mål: öka …" — the label before a colon is the heading's head
     words = _WORD.findall(head)
@@ -165,19 +179,17 @@ def text_type(text: str, vocab: Vocabulary | None = None) -> str:
     body = _norm(text or "")[:4000]
     if not body:
         return NO_TYPE
-    first = _SENTENCE_END.split(body, maxsplit=1)[0]
-    best, best_count = NO_TYPE, 0
-    for key, cues in vocab.text_cues.items():
-        if any(_has(first, cue) for cue in cues):
-            return key
-        count = sum(1 for cue in cues if _has(body, cue))
-        if count >= 2 and count > best_count:
-            best, best_count = key, count
-    return best
-
-
-def _has(text: str, cue: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(cue) + (r"(?!\w)" if cue[-1].isalnum() else ""), text) is not None
+    first_end = len(_SENTENCE_END.split(body, maxsplit=1)[0])
+    found: dict[str, set[str]] = {}
+    for word in _TOKEN.finditer(body):
+        for cue, key in vocab.text_cues.get(word.group(0), ()):
+            end = word.start() + len(cue)
+            if body.startswith(cue, word.start()) and not (cue[-1].isalnum() and body[end:end + 1].isalnum()):
+                if word.start() < first_end:
+                    return key  # a cue in the first sentence says what the passage is
+                found.setdefault(key, set()).add(cue)
+    counts = [(len(cues), key) for key, cues in found.items() if len(cues) >= 2]  # two distinct cues
+    return max(counts, key=lambda c: c[0])[1] if counts else NO_TYPE
 
 
 # -- passages ------------------------------------------------------------------------------------
