@@ -86,6 +86,15 @@ class Urls:
     def api_docs(self) -> str:
         return "/docs"
 
+    def good_examples(self, goal_id: str | None = None) -> str:
+        return "/goda-exempel" + query_string({"mal": goal_id})
+
+    def good_examples_feed(self, goal_id: str | None = None) -> str:
+        return "/goda-exempel.atom" + query_string({"mal": goal_id})
+
+    def mark_good_example(self) -> str:
+        return "/goda-exempel/markera"
+
     # -- JSON --------------------------------------------------------------------------------
     def as_json(self, page_url: str) -> str:
         """The JSON twin of any page address (keeps its query, drops its fragment)."""
@@ -112,6 +121,12 @@ class Urls:
 
     def api_upload_status(self, job_id: str) -> str:
         return "/api/uploads/" + _segment(job_id)
+
+    def api_good_examples(self, goal_id: str | None = None) -> str:
+        return "/api/good-examples" + query_string({"mal": goal_id})
+
+    def api_good_example(self, kind: str, target_id: str) -> str:
+        return f"/api/good-examples/{_segment(kind)}/" + _segment(target_id)
 
 
 urls = Urls()
