@@ -13,6 +13,8 @@ import logging
 import re
 
 from ingest.enrich import project_fields as rules
+from ingest.enrich import project_outcomes as outcomes
+from ingest.enrich import project_sentences as sentences
 from ingest.enrich.gazetteers import entity_key, fold_name
 from ingest.enrich.project_cues import Cues, load_cues
 from ingest.model import Passage
@@ -24,7 +26,7 @@ SHORT_DOCUMENT = 12  # passages: a text this short that names one project only i
 CURRENT_SPAN = 2  # sentences after a named project that an unnamed sentence may still be about
 
 
-def sentences(text: str) -> list[tuple[int, str, bool]]:
+def split_sentences(text: str) -> list[tuple[int, str, bool]]:
     """(offset, sentence, starts a paragraph) in a passage; paragraphs (list items) are never joined."""
     out = []
     for para in re.finditer(r"[^\n]+", text):
@@ -104,12 +106,12 @@ def extract_facts(passages: list[Passage], title: str, entities: dict[str, dict]
         else:
             current, age = None, CURRENT_SPAN + 1
         colon_result = False
-        for offset, text, new_paragraph in sentences(passage.text):
+        for offset, text, new_paragraph in split_sentences(passage.text):
             ordinal += 1
-            refs = [rules.Ref(entities[m["entity_id"]]["type"], m["entity_id"], entities[m["entity_id"]]["name"],
+            refs = [sentences.Ref(entities[m["entity_id"]]["type"], m["entity_id"], entities[m["entity_id"]]["name"],
                               m["start"] - offset, m["end"] - offset)
                     for m in by_passage.get(passage.id, []) if offset <= m["start"] and m["end"] <= offset + len(text)]
-            s = rules.Sentence(text=text, passage_id=passage.id, section=section, main=main,
+            s = sentences.Sentence(text=text, passage_id=passage.id, section=section, main=main,
                                opening=passage.ord <= 1 and ordinal <= 4, refs=refs,
                                after_result_colon=colon_result and new_paragraph and bool(re.match(r"\W*\d", text)))
             named = s.projects
@@ -134,7 +136,7 @@ def extract_facts(passages: list[Passage], title: str, entities: dict[str, dict]
     return facts
 
 
-def _apply_rules(s: rules.Sentence, cues: Cues) -> None:
+def _apply_rules(s: sentences.Sentence, cues: Cues) -> None:
     masked = s.text
     for r in s.refs:  # dates inside names ("Omställning 2020–2022") are not periods
         if r.type in ("project", "programme", "organisation") and r.start >= 0:
@@ -142,16 +144,16 @@ def _apply_rules(s: rules.Sentence, cues: Cues) -> None:
     rules.owner_rules(s, cues)
     rules.partner_rules(s, cues)
     rules.financing_rules(s, cues)
-    rules.target_rules(s, cues)
+    outcomes.target_rules(s, cues)
     rules.period_rules(s, cues, masked)
-    rules.result_rules(s, cues)
+    outcomes.result_rules(s, cues)
 
 
 def _title_targets(passage_id: str, title: str, project: str, cues: Cues) -> list[dict]:
     """'Digi 60+ – digital delaktighet för äldre', 'Hälsoinsatser för nyanlända': who the title says it is for."""
     out = []
     for m in re.finditer(r"\bför\s+((?:[\wåäö]+\s+){0,2}[\wåäö]+)", title):
-        for phrase in rules.group_phrases(m.group(1).split(" i ")[0], cues):
+        for phrase in outcomes.group_phrases(m.group(1).split(" i ")[0], cues):
             out.append({"entity_id": project, "field": "target_group", "value": {"text": phrase},
                         "passage_id": passage_id, "strength": 1, "ord": 0})
     return out[:2]
