@@ -242,3 +242,21 @@ def test_two_processes_ingesting_at_once_keep_documents_apart(tmp_path):
         side = Path(doc.source_path).parent.name
         assert all(f"ordet{side}" in p.text for p in catalogue.passages(doc.id))
     assert run_cli("check", data=data).returncode == 0
+
+
+def test_goal_counts_roll_up_distinct_passages_and_documents(corpus_data: Path):
+    from ingest.enrich import shared
+
+    frameworks = shared.frameworks()
+    ancestors = {g.global_id: [a.global_id for a in frameworks.ancestors(g)] for g in frameworks.iter_goals()}
+    catalogue = Catalogue(corpus_data / "catalogue.sqlite3")
+    counts = catalogue.goal_counts(("public",), 0.4, ancestors)
+    direct = catalogue.goal_link_counts(("public",), 0.4)
+    area = "rus-vastmanland:malomrade-3"
+    below = [g.global_id for g in frameworks.descendants(frameworks.get(area))]
+    assert counts[area]["passages"] >= max(direct.get(g, {}).get("passages", 0) for g in [area, *below])
+    # distinct: never more than the sum of its parts, and a passage linked at two levels counts once
+    assert counts[area]["passages"] <= sum(direct.get(g, {}).get("passages", 0) for g in [area, *below])
+    rows = catalogue.passages_for_goals([area, *below], ("public",), min_score=0.4, limit=100_000)
+    assert counts[area]["passages"] == len({r["passage_id"] for r in rows})
+    assert counts[area]["documents"] == len({r["document_id"] for r in rows})
