@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from ingest.enrich.gazetteers import ENTITY_TYPES
 from webapp.auth import visibility_for
+from webapp.project_pages import project_card
 from webapp.serialise import entity_url
 from webapp.templating import templates
 
@@ -49,8 +50,11 @@ def entity_detail(request: Request, entity_id: str) -> dict:
                                                      "level_name": goal.level_name, "url": f"/mal/{goal.global_id}",
                                                      "passages": 0})
             item["passages"] += 1
-    return {**entity, "url": entity_url(entity_id), "mentions": len(mentions), "documents": list(documents.values()),
+    data = {**entity, "url": entity_url(entity_id), "mentions": len(mentions), "documents": list(documents.values()),
             "goals": sorted(goals.values(), key=lambda g: -g["passages"])[:12]}
+    if entity["type"] == "project":  # the project card (webapp/project_pages.py)
+        data["card"] = project_card(request, entity)
+    return data
 
 
 @router.get("/api/entities", tags=["entiteter"], summary="Projekt, organisationer, platser och finansiering")

@@ -70,3 +70,12 @@ def passage_json(p: PassageRecord, frameworks: Frameworks, links: list[dict], en
         "goal_links": [j for j in (goal_link_json(frameworks, link) for link in links) if j],
         "entities": [dict(e, url=entity_url(e["id"])) for e in entities],
     }
+
+
+def project_card_json(card: dict) -> dict:
+    """A merged project card (ingest.store.project_cards) with links: goals to their pages, results to the
+    passages they come from. The same shape for /api/entities/{id} and `kunskapsbank entities --json`."""
+    card = dict(card)
+    card["goals"] = [dict(g, url=goal_url(g["goal_id"])) for g in card["goals"]]
+    card["results"] = [dict(r, url=f"/p/{r['passage_id']}" if r["passage_id"] else None) for r in card["results"]]
+    return card

@@ -110,6 +110,8 @@ def _financier(s: Sentence, cues: Cues, item: str, start: int, end: int) -> str 
     programmes = [r.name for r in inside if r.type == "programme"]
     if programmes:
         return programmes[0]
+    item = re.split(r"\s+(?:med|inom|om|på|genom|under|till)\s+", item)[0]  # "Stiftelsen X med 5 miljoner kronor"
+    inside = [r for r in inside if r.end <= start + len(item)]
     lowered = [w.lower() for w in words(item)]
     if lowered and any(lowered[-1].endswith(h) for h in cues.financing_heads) and len(lowered) <= 5:
         return item
@@ -117,7 +119,11 @@ def _financier(s: Sentence, cues: Cues, item: str, start: int, end: int) -> str 
     if orgs:
         return orgs[0]
     projects = [r.name for r in inside if r.type == "project"]
-    return projects[0] if projects else None
+    if projects:
+        return projects[0]
+    if item[:1].isupper() and not inside and len(lowered) <= 5:
+        return capitalised_name(item, cues.partner_heads | cues.financing_heads)
+    return None
 
 
 def financing_rules(s: Sentence, cues: Cues) -> None:

@@ -195,12 +195,13 @@ def goal_rollup(links_by_passage: dict[str, list[dict]], frameworks) -> list[dic
 
 
 def project_cards(catalogue, entities: list[dict], visibility: tuple[str, ...], frameworks,
-                  today: date | None = None) -> dict[str, dict]:
-    """Cards for these project entities ({"id", "name"}), as the reader with `visibility` may see them."""
+                  today: date | None = None, *, corrected: bool = True) -> dict[str, dict]:
+    """Cards for these project entities ({"id", "name"}), as the reader with `visibility` may see them;
+    `corrected=False` gives what the documents alone say."""
     today = today or date.today()
     ids = [e["id"] for e in entities]
     facts = catalogue.project_facts(ids, visibility)
-    corrections = catalogue.project_card_corrections(ids)
+    corrections = catalogue.project_card_corrections(ids, visibility) if corrected else {}
     passages = catalogue.project_passages(ids, visibility)
     every_passage = sorted({p for ps in passages.values() for p in ps})
     links = catalogue.links_for_passages(every_passage) if every_passage else {}

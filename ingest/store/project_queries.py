@@ -93,21 +93,25 @@ class ProjectQueries:
         return out
 
     # -- corrections ---------------------------------------------------------------------------------
-    def project_card_corrections(self, entity_ids: list[str]) -> dict[str, dict[str, dict]]:
-        if not entity_ids:
+    def project_card_corrections(self, entity_ids: list[str],
+                                 visibility: tuple[str, ...] = ("public", "internal")) -> dict[str, dict[str, dict]]:
+        """Editors' corrections per project and field that a reader with `visibility` may see."""
+        if not entity_ids or not visibility:
             return {}
         rows = self.db.execute(
-            f"SELECT entity_id, field, value, editor, at FROM project_card_corrections WHERE entity_id IN "
-            f"({_marks(entity_ids)})", tuple(entity_ids)).fetchall()
+            f"""SELECT entity_id, field, value, visibility, editor, at FROM project_card_corrections
+                WHERE entity_id IN ({_marks(entity_ids)}) AND visibility IN ({_marks(visibility)})""",
+            (*entity_ids, *visibility)).fetchall()
         out: dict[str, dict[str, dict]] = {eid: {} for eid in entity_ids}
         for r in rows:
-            out[r["entity_id"]][r["field"]] = {"value": json.loads(r["value"]), "editor": r["editor"], "at": r["at"]}
+            out[r["entity_id"]][r["field"]] = {"value": json.loads(r["value"]), "editor": r["editor"], "at": r["at"],
+                                               "visibility": r["visibility"]}
         return out
 
     def set_project_card_correction(self, entity_id: str, field: str, value, editor: str, *,
-                                    remove: bool = False) -> None:
+                                    visibility: str = "public", remove: bool = False) -> None:
         """An editor's value for one field of a project card (kept across re-ingest); `remove` goes back to
-        what the documents say."""
+        what the documents say. `visibility` 'internal' keeps it from anonymous readers."""
         if field not in CARD_FIELDS:
             raise ValueError(f"field must be one of {CARD_FIELDS}")
         with self.transaction() as db:
@@ -115,8 +119,9 @@ class ProjectQueries:
                 db.execute("DELETE FROM project_card_corrections WHERE entity_id = ? AND field = ?", (entity_id, field))
                 return
             db.execute(
-                """INSERT INTO project_card_corrections (entity_id, field, value, editor, at) VALUES (?,?,?,?,?)
-                   ON CONFLICT(entity_id, field) DO UPDATE SET value = excluded.value, editor = excluded.editor,
-                   at = excluded.at""",
-                (entity_id, field, json.dumps(value, ensure_ascii=False), editor, now_iso()),
+                """INSERT INTO project_card_corrections (entity_id, field, value, visibility, editor, at)
+                   VALUES (?,?,?,?,?,?)
+                   ON CONFLICT(entity_id, field) DO UPDATE SET value = excluded.value, visibility = excluded.visibility,
+                   editor = excluded.editor, at = excluded.at""",
+                (entity_id, field, json.dumps(value, ensure_ascii=False), visibility, editor, now_iso()),
             )

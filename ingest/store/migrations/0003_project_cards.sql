@@ -20,6 +20,9 @@ CREATE TABLE project_card_corrections (
     field TEXT NOT NULL CHECK (field IN ('owner', 'partners', 'period', 'status', 'financing', 'target_groups',
                                          'results')),
     value TEXT NOT NULL,                  -- JSON: the editor's value for the whole field (null = empty)
+    -- 'internal' when documents only signed-in users see gave that field when it was corrected: the
+    -- correction may carry what they say, so anonymous readers keep the public value
+    visibility TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'internal')),
     editor TEXT NOT NULL,
     at TEXT NOT NULL,
     PRIMARY KEY (entity_id, field)
