@@ -206,3 +206,88 @@ def test_editor_signs_in_uploads_and_follows_progress(editor_server, browser, tm
     link_text(browser, "Verksamhetsplan 2021").click()  # a document with goal links: review buttons for editors
     wait_for(browser, lambda d: css(d, ".review-form"))
     assert _axe_violations(browser) == []
+
+
+# -- project cards and the follow-up view ------------------------------------------------------------
+FOLLOWUP = "/mal/rus-vastmanland:delmal-18/insatser"
+
+
+@pytest.fixture
+def phone(browser):
+    """The same browser as a 390 px wide phone (Chrome's own window cannot be that narrow)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_followup_view_is_accessible_and_fits_a_phone(server, browser, phone):
+    browser.get(server + FOLLOWUP)
+    assert browser.execute_script("return window.innerWidth") == 390
+    assert css(browser, "svg[role=img] rect") and css(browser, "#insatser-tabell tbody tr")
+    overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow} px at 390 px"
+    assert _axe_violations(browser) == []
+    css(browser, "details.timeline-table summary")[0].click()
+    assert css(browser, "details.timeline-table table")[0].is_displayed()
+    assert _axe_violations(browser) == []
+
+
+def test_followup_view_on_a_desktop_with_screenshot(server, browser):
+    browser.set_window_size(1280, 1000)
+    browser.get(server + FOLLOWUP)
+    assert _axe_violations(browser) == []
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, min(height, 2400))
+    browser.save_screenshot(str(SCREENSHOTS / "insatser.png"))
+    browser.set_window_size(1280, 1000)
+
+
+def test_followup_filters_and_downloads_work_without_javascript(server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import Select
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,900", "--disable-gpu"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(server + FOLLOWUP)
+        everything = len(css(driver, "#insatser-tabell tbody tr"))
+        Select(css(driver, "#f-finansiering")[0]).select_by_visible_text("ESF")
+        css(driver, ".filter-form button[type=submit]")[0].click()
+        wait_for(driver, lambda d: "finansiering=ESF" in d.current_url)
+        narrowed = css(driver, "#insatser-tabell tbody tr")
+        assert 0 < len(narrowed) < everything
+        csv_link = link_text(driver, "CSV").get_attribute("href")
+        assert "finansiering=ESF" in csv_link
+        with urllib.request.urlopen(csv_link) as response:
+            lines = response.read().decode("utf-8-sig").strip().splitlines()
+        assert len(lines) == len(narrowed) + 1  # a header and the rows the page shows
+    finally:
+        driver.quit()
+
+
+def test_editor_corrects_a_project_card_in_the_browser(editor_server, browser):
+    from tests.conftest import EDITOR
+
+    browser.delete_all_cookies()
+    browser.get(editor_server + "/logga-in")
+    css(browser, "#username")[0].send_keys(EDITOR[0])
+    css(browser, "#password")[0].send_keys(EDITOR[1])
+    css(browser, "form.stacked-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "Logga ut" in d.page_source)
+    browser.get(editor_server + "/entiteter/project:lärcentrum-sala")
+    css(browser, "details.card-editor summary")[0].click()
+    assert _axe_violations(browser) == []
+    start = css(browser, "#c-start")[0]
+    start.clear()
+    start.send_keys("2021-08")
+    css(browser, ".card-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "sparade" in d.page_source)
+    assert "augusti 2021" in css(browser, ".card-fields")[0].text
+    assert "rättad av" in css(browser, ".card-fields")[0].text
+    assert _axe_violations(browser) == []

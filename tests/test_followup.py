@@ -62,6 +62,9 @@ def test_filters_narrow_by_financing_organisation_and_year(client):
     assert year["projects"] and all(p["first_year"] <= 2023 <= p["last_year"] for p in year["projects"])
     assert "Vägar framåt" in [p["name"] for p in year["projects"]]
     assert client.get(f"/api/goals/{GOAL}/projects", params={"ar": 1700}).status_code == 422
+    # a plain HTML form sends every field, empty ones too
+    blank = client.get(f"/mal/{GOAL}/insatser", params={"finansiering": "", "organisation": "", "ar": ""})
+    assert blank.status_code == 200 and page_rows(blank.text) == [p["name"] for p in everything["projects"]]
     page = client.get(f"/mal/{GOAL}/insatser", params={"finansiering": "ESF"}).text
     assert page_rows(page) == [p["name"] for p in esf["projects"]]
     assert 'selected>ESF</option>' in page

@@ -26,7 +26,8 @@ router = APIRouter()
 
 GoalId = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$", description="t.ex. rus-vastmanland:delmal-17")]
 Text = Annotated[str, Query(max_length=200)]
-Year = Annotated[int | None, Query(ge=1900, le=2100)]
+# A year, or empty: a plain HTML form sends "ar=" when "Alla" is chosen.
+Year = Annotated[str, Query(pattern=r"^(?:19\d\d|20\d\d|2100)?$", description="År, t.ex. 2023")]
 HEADLINE_RESULTS = 2
 
 
@@ -64,8 +65,9 @@ def _active_in(row: dict, year: int) -> bool:
 
 
 def followup(request: Request, goal_id: str, finansiering: str = "", organisation: str = "",
-             ar: int | None = None) -> dict:
+             ar: str | int | None = None) -> dict:
     kb = request.app.state.kb
+    ar = int(ar) if ar else None
     goal = kb.frameworks.get(goal_id)
     if goal is None:
         raise HTTPException(404, "Målet finns inte i något målramverk.")
@@ -106,14 +108,14 @@ def _links(data: dict, query: dict) -> dict:
 
 @router.get("/api/goals/{goal_id}/projects", tags=["mål"], summary="Insatser som bidrar till ett mål (uppföljning)")
 def api_followup(request: Request, goal_id: GoalId, finansiering: Text = "", organisation: Text = "",
-                 ar: Year = None) -> JSONResponse:
+                 ar: Year = "") -> JSONResponse:
     return JSONResponse(followup(request, goal_id, finansiering, organisation, ar))
 
 
 @router.get("/mal/{goal_id}/insatser", response_class=HTMLResponse, tags=["sidor"],
             summary="Uppföljning: insatser som bidrar till ett mål")
 def followup_page(request: Request, goal_id: GoalId, finansiering: Text = "", organisation: Text = "",
-                  ar: Year = None, format: str = "html"):
+                  ar: Year = "", format: str = "html"):
     data = followup(request, goal_id, finansiering, organisation, ar)
     if format == "json":
         return JSONResponse(data)
@@ -123,7 +125,7 @@ def followup_page(request: Request, goal_id: GoalId, finansiering: Text = "", or
         "timeline": timeline(data["projects"]), "rows": table_rows(data["projects"], base)})
 
 
-def _download(request: Request, goal_id: str, finansiering: str, organisation: str, ar: int | None, kind: str):
+def _download(request: Request, goal_id: str, finansiering: str, organisation: str, ar: str, kind: str):
     data = followup(request, goal_id, finansiering, organisation, ar)
     rows = table_rows(data["projects"], str(request.base_url).rstrip("/"))
     name = f"insatser-{goal_id.replace(':', '-')}"
@@ -136,11 +138,11 @@ def _download(request: Request, goal_id: str, finansiering: str, organisation: s
 
 @router.get("/mal/{goal_id}/insatser.csv", tags=["mål"], summary="Insatser som bidrar till ett mål, som CSV")
 def followup_csv(request: Request, goal_id: GoalId, finansiering: Text = "", organisation: Text = "",
-                 ar: Year = None):
+                 ar: Year = ""):
     return _download(request, goal_id, finansiering, organisation, ar, "csv")
 
 
 @router.get("/mal/{goal_id}/insatser.xlsx", tags=["mål"], summary="Insatser som bidrar till ett mål, som Excel")
 def followup_xlsx(request: Request, goal_id: GoalId, finansiering: Text = "", organisation: Text = "",
-                  ar: Year = None):
+                  ar: Year = ""):
     return _download(request, goal_id, finansiering, organisation, ar, "xlsx")

@@ -3,11 +3,11 @@ the template (server-rendered, no JavaScript). A period known only at one end ge
 without a period has no bar and is named under the picture."""
 from __future__ import annotations
 
-WIDTH = 440  # viewBox units; the picture scales to the page
+WIDTH = 320  # viewBox units; the picture scales to the page (about 12 px text on a phone)
 MARGIN = 8
 AXIS = 26
 ROW = 40
-MAX_LABEL = 52
+MAX_LABEL = 44
 MAX_YEARS = 40
 
 
