@@ -44,6 +44,7 @@ eval: install
 	$(BIN)/python bench/eval_search.py
 	$(BIN)/python bench/eval_linking.py
 	$(BIN)/python bench/eval_entities.py
+	$(BIN)/python bench/eval_project_cards.py
 
 clean:
 	rm -rf $(VENV) node_modules data
