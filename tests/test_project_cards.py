@@ -274,3 +274,53 @@ def test_editor_corrects_with_the_form(writable):
     assert card["status"] == "avslutat" and set(card["corrections"]) >= {"partners", "period", "financing"}
     assert "owner" not in card["corrections"]  # the same as the documents say
     assert writable.post("/entiteter/project:besökskraft/kort", data={**form, "csrf": "fel"}).status_code == 403
+
+
+# -- other ways of writing a report --------------------------------------------------------------------
+TEXTS = Path(__file__).parent / "data" / "project_texts"
+
+
+@pytest.fixture(scope="module")
+def other_texts(tmp_path_factory) -> dict[str, dict]:
+    """Three texts worded unlike the sample corpus (a fact box, an ESF final report, an annual report that
+    mentions projects in passing), through the real pipeline."""
+    from ingest.config import DataDir
+    from ingest.enrich import shared
+    from ingest.pipeline import Ingester
+    from ingest.store.project_cards import project_cards
+
+    ingester = Ingester(DataDir(tmp_path_factory.mktemp("texts")))
+    assert ingester.ingest_paths([TEXTS]).ok
+    projects = ingester.catalogue.entities("project", ("public",))
+    cards = project_cards(ingester.catalogue, projects, ("public",), shared.frameworks(), date(2026, 3, 1))
+    return {p["name"]: cards[p["id"]] for p in projects}
+
+
+def test_a_fact_box_gives_every_field(other_texts):
+    card = other_texts["Digital vård i glesbygd"]  # named only by "Projektnamn: …"
+    assert card["owner"]["name"] == "Region Västmanland"
+    assert {p["name"] for p in card["partners"]} == {"Sala kommun", "Heby kommun"}
+    assert (card["period"]["start"], card["period"]["end"], card["status"]) == ("2023-01-01", "2025-12-31", "avslutat")
+    assert {(f["programme"], f["amount_sek"]) for f in card["financing"]} == {("Vinnova", None), (None, 3_400_000)}
+    assert [t["text"] for t in card["target_groups"]] == ["äldre"]
+    assert len(card["results"]) == 2
+
+
+def test_an_esf_final_report_named_only_in_its_title(other_texts):
+    card = other_texts["Nya vägar till arbete"]
+    assert card["owner"]["name"] == "Arboga kommun"  # "drivs gemensamt av Arboga kommun och Kungsörs kommun"
+    assert [p["name"] for p in card["partners"]] == ["Kungsörs kommun"]
+    assert (card["period"]["start"], card["period"]["end"]) == ("2019-09-01", "2022-08-31")
+    financing = {f["programme"]: f["amount_sek"] for f in card["financing"]}
+    assert financing == {"ESF": 3_200_000, "Samordningsförbundet Västra Mälardalen": None}
+    assert [t["text"] for t in card["target_groups"]] == ["långtidsarbetslösa kvinnor med utländsk bakgrund"]
+    assert not any("Arbetsförmedlingen" in p["name"] for p in card["partners"])  # lessons learnt are not partners
+
+
+def test_an_annual_report_gives_a_project_only_what_it_says_of_it(other_texts):
+    card = other_texts["Kreativa rum"]
+    assert {p["name"] for p in card["partners"]} == {"Köpings kommun", "Arboga kommun"}
+    assert (card["period"]["start"], card["period"]["end"]) == ("2022", "2024")
+    # the next project in the text ("Ett annat exempel är …") and the unit's budget are not Kreativa rum's
+    assert not any(p["name"] == "biblioteken" for p in card["partners"])
+    assert all(f["amount_sek"] != 12_000_000 for f in card["financing"])

@@ -22,6 +22,8 @@ from ingest.model import Passage
 log = logging.getLogger(__name__)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9#\"“”«(])")
 _TITLE_SPLIT = re.compile(r"\s+[–—-]\s+|:\s+|\.\s+|,\s+")
+_NEW_TOPIC = re.compile(r"\b(?:ett|en)\s+(?:annat|annan|nytt|ny|tredje|andra)\s+(?:exempel|projekt|satsning|insats|initiativ)",
+                        re.IGNORECASE)
 SHORT_DOCUMENT = 12  # passages: a text this short that names one project only is about that project
 CURRENT_SPAN = 2  # sentences after a named project that an unnamed sentence may still be about
 
@@ -53,15 +55,20 @@ def main_project(passages: list[Passage], title: str, mentions: list[dict], enti
     labelled = re.search(r"\bprojekt(?:ets\s+)?namn\s*:\s*([^\n.;:]{3,80}?)(?=\s+[A-ZÅÄÖ][\wåäö]*\s*:|[\n.;]|$)",
                          " ".join(p.text for p in passages[:2]), re.IGNORECASE)
     if labelled:  # "Projektnamn: Digital vård i glesbygd"
-        return _project_entity(labelled.group(1).strip(), passages[0].id, entities, mentions)
+        return _project_entity(labelled.group(1).strip(), passages, entities, mentions)
     projects = {m["entity_id"] for m in mentions if entities.get(m["entity_id"], {}).get("type") == "project"}
-    # a short text that names one project only is about that project
-    single = next(iter(projects)) if len(projects) == 1 and len(passages) <= SHORT_DOCUMENT else None
+    # a short text that names one project only is about that project (not a plan or an annual report)
+    single = (next(iter(projects)) if len(projects) == 1 and len(passages) <= SHORT_DOCUMENT
+              and not cues.periodic.search(title or "") else None)
     opening = passages[0].text[:120]
     if not title or not (cues.report.search(title) or cues.report.search(opening)):
         return single
-    name = _TITLE_SPLIT.split(title.strip(), maxsplit=1)[0].strip(" .")
-    if cues.report.fullmatch(name.lower()) or not 3 <= len(name) <= 80 or len(name.split()) > 8:
+    # "Slutrapport – Grön kompetens i Bergslagen", "Grön kompetens i Bergslagen. Slutrapport 2023": the name is
+    # the first part of the title that is more than a report word and a date
+    parts = [p.strip(" .") for p in _TITLE_SPLIT.split(title.strip())]
+    parts = [p for p in parts if p and not cues.report.fullmatch(re.sub(r"[\s\d–-]+$", "", p).lower())]
+    name = parts[0] if parts else ""
+    if not 3 <= len(name) <= 80 or len(name.split()) > 8:
         return single
     if any(e["type"] in ("organisation", "place", "programme") and fold_name(e["name"]) == fold_name(name)
            for e in entities.values()):
@@ -69,14 +76,22 @@ def main_project(passages: list[Passage], title: str, mentions: list[dict], enti
     for entity in entities.values():  # "Bygdens mötesplatser" in the text, "… i Surahammar" in the title
         if entity["type"] == "project" and fold_name(name).startswith(fold_name(entity["name"]) + " "):
             return entity["id"]
-    return _project_entity(name, first_id, entities, mentions)
+    return _project_entity(name, passages, entities, mentions)
 
 
-def _project_entity(name: str, passage_id: str, entities: dict[str, dict], mentions: list[dict]) -> str:
-    """A project only the title (or a "Projektnamn:" line) names becomes an entity of its own."""
+def _project_entity(name: str, passages: list[Passage], entities: dict[str, dict], mentions: list[dict]) -> str:
+    """A project only the title (or a "Projektnamn:" line) names becomes an entity of its own, mentioned
+    wherever the text writes its name."""
     key = entity_key("project", name)
     entities.setdefault(key, {"id": key, "type": "project", "name": name})
-    mentions.append({"entity_id": key, "passage_id": passage_id, "surface": name, "start": -1, "end": -1})
+    mentions.append({"entity_id": key, "passage_id": passages[0].id, "surface": name, "start": -1, "end": -1})
+    taken = {(m["passage_id"], m["start"]) for m in mentions}
+    for passage in passages:
+        for found in re.finditer(rf"(?<![\wåäö]){re.escape(name)}(?![\wåäö])", passage.text):
+            inside = [m for m in mentions if m["passage_id"] == passage.id and m["start"] <= found.start() < m["end"]]
+            if not inside and (passage.id, found.start()) not in taken:
+                mentions.append({"entity_id": key, "passage_id": passage.id, "surface": name,
+                                 "start": found.start(), "end": found.end()})
     return key
 
 
@@ -115,6 +130,8 @@ def extract_facts(passages: list[Passage], title: str, entities: dict[str, dict]
                                opening=passage.ord <= 1 and ordinal <= 4, refs=refs,
                                after_result_colon=colon_result and new_paragraph and bool(re.match(r"\W*\d", text)))
             named = s.projects
+            if _NEW_TOPIC.search(text):  # "Ett annat exempel är …": what follows is not the project before
+                current, age = None, CURRENT_SPAN + 1
             if named:
                 s.subject, s.subject_kind = (named[0].id if len({r.id for r in named}) == 1 else None), "named"
                 current, age = named[-1].id, 0
@@ -147,6 +164,10 @@ def _apply_rules(s: sentences.Sentence, cues: Cues) -> None:
     outcomes.target_rules(s, cues)
     rules.period_rules(s, cues, masked)
     outcomes.result_rules(s, cues)
+    if s.subject_kind == "current":  # who runs, pays or joins a project is never taken from a sentence that
+        named = {r.id for r in s.projects}  # neither names it nor refers back to it
+        s.facts = [f for f in s.facts if f["field"] in ("period", "result") or f["entity_id"] in named
+                   or f["entity_id"] != s.subject]
 
 
 def _title_targets(passage_id: str, title: str, project: str, cues: Cues) -> list[dict]:

@@ -14,10 +14,21 @@ from ingest.config import CORPUS_DIR
 CUES_FILE = CORPUS_DIR / "gazetteers" / "project_cues.yaml"
 
 
+# "drivs gemensamt av", "riktar sig främst till": an adverb may stand before a cue's final preposition.
+_ADVERB = r"(?:(?:gemensamt|främst|huvudsakligen|i\s+huvudsak|i\s+första\s+hand|särskilt|framför\s+allt|formellt|också|även|delvis|till\s+stor\s+del|bland\s+annat)\s+)?"
+_PREPOSITIONS = {"av", "till", "mot", "med", "från", "genom"}
+
+
 def alternation(words) -> str:
     """A regex alternation of phrases, longest first, whole words, any whitespace between words."""
     parts = sorted({str(w).strip().lower() for w in words or () if str(w).strip()}, key=len, reverse=True)
-    return "|".join(r"\s+".join(re.escape(p) for p in phrase.split()) for phrase in parts) or r"(?!x)x"
+
+    def phrase_re(phrase: str) -> str:
+        tokens = [re.escape(t) for t in phrase.split()]
+        if len(tokens) > 1 and phrase.split()[-1] in _PREPOSITIONS:
+            return r"\s+".join(tokens[:-1]) + r"\s+" + _ADVERB + tokens[-1]
+        return r"\s+".join(tokens)
+    return "|".join(phrase_re(p) for p in parts) or r"(?!x)x"
 
 
 def words_re(words, suffix: str = "") -> re.Pattern:
@@ -27,6 +38,7 @@ def words_re(words, suffix: str = "") -> re.Pattern:
 @dataclass(frozen=True)
 class Cues:
     report: re.Pattern
+    periodic: re.Pattern
     anaphora: re.Pattern
     sections: dict[str, re.Pattern]
     owner_label: re.Pattern
@@ -51,8 +63,9 @@ class Cues:
     def section_kind(self, heading: str) -> str:
         """results | background | purpose | lessons | economy | other, from a section heading."""
         heading = (heading or "").strip().lower()
-        for kind, pattern in self.sections.items():
-            if pattern.match(heading):
+        for kind in ("results", "background", "lessons", "economy", "purpose"):  # "Mål och resultat": results
+            pattern = self.sections.get(kind)
+            if pattern is not None and pattern.search(heading):
                 return kind
         return "other"
 
@@ -79,13 +92,14 @@ def load_cues(path: Path = CUES_FILE) -> Cues:
     places = yaml.safe_load((Path(path).parent / "places.yaml").read_text(encoding="utf-8")) or {}
     municipalities = {m["name"].lower(): m["official_name"] for m in places.get("municipalities", [])
                       if m.get("official_name")}
-    sections = {kind: re.compile(rf"(?:{alternation(words)})(?![\wåäö])", re.IGNORECASE)
+    sections = {kind: re.compile(rf"(?<![\wåäö])(?:{alternation(words)})(?![\wåäö])", re.IGNORECASE)
                 for kind, words in (data.get("sections") or {}).items()}
     return Cues(
         report=words_re(data.get("report_words")),
+        periodic=re.compile(rf"(?:{alternation(data.get('periodic_words'))})", re.IGNORECASE),
         anaphora=words_re(data.get("anaphora")),
         sections=sections,
-        owner_label=words_re(data.get("owner_labels"), r"\s*(?::|är|var|har\s+varit)\s*"),
+        owner_label=words_re(data.get("owner_labels"), r"\s*(?::|,|är|var|har\s+varit)?\s*"),
         owner_passive=words_re(data.get("owner_passive"), r"\s+"),
         owner_active=words_re(data.get("owner_active")),
         plan_action=re.compile(rf"^\W*(?:{alternation(data.get('plan_actions'))})\s+(?:projektet|projekten|arbetet\s+med)\b",
@@ -95,7 +109,9 @@ def load_cues(path: Path = CUES_FILE) -> Cues:
         municipal_units=frozenset(w.lower() for w in data.get("municipal_units") or ()),
         financing_label=words_re(data.get("financing_labels"),
                                  r"\s*(?::|\s(?:är|var|kommer\s+från|kom\s+från|sker\s+genom|skedde\s+genom))\s*"),
-        financing=words_re(data.get("financing_cues"), r"\s+"),
+        financing=re.compile(rf"(?:{words_re(data.get('financing_cues')).pattern})\s+|(?<![\wåäö])(?:sam|med|del)?"
+                             r"finansier(?:as|ades|ats|at|ad|ade)\s+(?:[\wåäö]+\s+){0,2}?(?:av|med|genom|från)\s+"
+                             r"(?:medel\s+(?:från|ur)\s+)?", re.IGNORECASE),
         financing_subject=words_re(data.get("financing_subject_verbs")),
         financing_heads=frozenset(w.lower() for w in data.get("financing_heads") or ()),
         budget=words_re(data.get("budget_words")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.enrich.gazetteers import load_gazetteer
 from ingest.enrich.project_cues import Cues
 from ingest.enrich.project_sentences import (
     Sentence, capitalised_name, list_items, party_list, project_before, project_near, words,
@@ -16,7 +17,8 @@ from ingest.enrich.project_sentences import (
 from ingest.enrich.swedish_numbers import find_amounts
 from ingest.enrich.swedish_periods import find_periods
 
-_PERIOD_CUE = re.compile(r"projektperiod(?:en)?|projekttid(?:en)?|pågår|pågick|pågått|pågå|löper|löpte|genomfördes"
+_PERIOD_CUE = re.compile(r"projektperiod(?:en)?|projekttid(?:en)?|löptid(?:en)?|genomförandeperiod(?:en)?|tidsperiod"
+                         r"|genomförandetid(?:en)?|pågår|pågick|pågått|pågå|löper|löpte|genomfördes"
                          r"|genomförs|genomförts", re.IGNORECASE)
 _START_CUE = re.compile(r"\b(?:startade|startar|startas|inleddes|inleds|påbörjades|påbörjas|började|sedan|projektstart(?:en)?:?"
                         r"|startdatum:?|start:"
@@ -24,6 +26,7 @@ _START_CUE = re.compile(r"\b(?:startade|startar|startas|inleddes|inleds|påbörj
 _END_CUE = re.compile(r"\b(?:avslutades|avslutas|avslutad|slutade|slutar|projektslut(?:et)?:?|slutdatum:?|(?:pågår|pågick|pågå|fortgår|fortgå|löper"
                       r"|fortsätter|fortsatte)\s+(?:\w+\s+)?(?:till\s+och\s+med|t\.\s?o\.\s?m\.?|till|fram\s+till))\b",
                       re.IGNORECASE)
+_FUND_COMPOUND = re.compile(r"(?<![\wåäö])([A-ZÅÄÖ][\wåäö+:]*)-(?:stöd|stödet|medel|medlen|bidrag|bidraget|finansiering)\b")
 _FUTURE = re.compile(r"\b(?:kommer|ska|skall|planerar|avser|ambitionen|målet|målen)\b", re.IGNORECASE)
 
 
@@ -47,7 +50,8 @@ def owner_rules(s: Sentence, cues: Cues) -> None:
         owner = _org_at(s, m.end(), cues)
         if owner:
             s.add(project_near(s, m.start()), "owner", {"name": owner}, 3)
-    for m in re.finditer(r"\bär\s+(?:projektägare|huvudman)\b", s.text, re.IGNORECASE):
+    for m in re.finditer(r"\b(?:är|var|står\s+som|stod\s+som|har\s+varit|blir)\s+(?:projektägare|huvudman)\b",
+                         s.text, re.IGNORECASE):
         orgs = [r for r in s.of_type("organisation") if 0 <= m.start() - r.end <= 2]
         if orgs:
             after = [r for r in s.projects if r.start >= m.end()]
@@ -57,9 +61,15 @@ def owner_rules(s: Sentence, cues: Cues) -> None:
         lead = s.text[:m.start()]
         about_project = ([r for r in s.projects if r.end <= m.start()] or cues.anaphora.search(lead)
                          or (s.subject_kind == "main" and len(words(lead)) <= 2)
+                         or re.search(r"(?:projekt|satsning|förstudie|insats)\w*\s+som\s+$", lead, re.IGNORECASE)
                          or (s.subject and re.fullmatch(r"\W*(?:det|den|detta|som)\s*", lead, re.IGNORECASE)))
         if owner and about_project:
-            s.add(project_before(s, m.start()), "owner", {"name": owner}, 2)
+            project = project_before(s, m.start())
+            s.add(project, "owner", {"name": owner}, 2)
+            after = m.end() + len(owner)  # "drivs gemensamt av X och Y": Y works with X
+            for r in s.of_type("organisation"):
+                if re.fullmatch(r"\s+och\s+", s.text[after:r.start]):
+                    s.add(project, "partner", {"name": r.name}, 1)
     for m in cues.owner_active.finditer(s.text):
         orgs = [r for r in s.of_type("organisation") if 0 <= m.start() - r.end <= 2 or 0 <= r.start - m.end() <= 2]
         if not orgs or _FUTURE.search(s.text[:m.start()]):
@@ -90,12 +100,14 @@ def partner_rules(s: Sentence, cues: Cues) -> None:
         project = project_near(s, m.start())
         for name in party_list(s, cues, m.end(), cues.partner_heads):
             s.add(project, "partner", {"name": name}, 1)
-    for m in re.finditer(r"\b(?:kommer\s+att\s+)?(?:delta|deltar|deltog|medverkar|medverkade)\s+i\s+projektet\s",
-                         s.text, re.IGNORECASE):
-        orgs = [r for r in s.of_type("organisation") if r.end <= m.start() and m.start() - r.end <= 12]
+    for m in re.finditer(r"\b(?:kommer\s+att\s+)?(?:delta|deltar|deltog|medverkar|medverkade|har\s+deltagit|har\s+medverkat)"
+                         r"\s+i\s+projektet\b", s.text, re.IGNORECASE):
+        orgs = [r for r in s.of_type("organisation") if r.end <= m.start() and m.start() - r.end <= 80
+                and not re.search(r"[.;:]|\b(?:som|där|när)\b", s.text[r.end:m.start()])]
         named = [r for r in s.projects if r.start >= m.end() - 1]
-        if orgs and named:
-            s.add(named[0].id, "partner", {"name": orgs[-1].name}, 1)
+        project = named[0].id if named else (s.subject if s.subject_kind in ("main", "anaphora") else None)
+        for org in orgs:  # "Sala kommun och Heby kommun medverkar i projektet"
+            s.add(project, "partner", {"name": org.name}, 1)
     listed = re.search(r"\bkommuner(?:na)?\b[^:.]{0,40}:\s*", s.text, re.IGNORECASE)
     if listed and s.subject:
         for item, start, end in list_items(s, listed.end()):
@@ -155,6 +167,11 @@ def financing_rules(s: Sentence, cues: Cues) -> None:
             found.append((named.group(1), named.start(1), named.end(1), 1))
         elif plain and plain.group(1).lower() in cues.financing_heads:
             found.append((plain.group(1), plain.start(1), plain.end(1), 1))
+    if find_amounts(s.text):  # "Beviljat ESF-stöd uppgick till 3,2 miljoner kronor"
+        for m in _FUND_COMPOUND.finditer(s.text):
+            known = load_gazetteer().names.get(m.group(1))
+            if known is not None and known.type == "programme":
+                found.append((known.name, m.start(), m.end(), 1))
     budget = cues.budget.search(s.text)
     for r in s.of_type("programme"):
         before = s.text[max(0, r.start - 40):r.start]
