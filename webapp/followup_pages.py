@@ -18,9 +18,9 @@ from ingest.store.project_cards import GOAL_MIN_SCORE, fold, years_of
 from webapp.auth import visibility_for
 from webapp.followup_export import csv_bytes, table_rows, xlsx_bytes
 from webapp.project_pages import cards_for, period_text
-from webapp.serialise import entity_url, goal_url
-from webapp.templating import templates
+from webapp.templating import respond
 from webapp.timeline import timeline
+from webapp.urls import urls
 
 router = APIRouter()
 
@@ -44,8 +44,8 @@ def contributing_projects(request: Request, goal) -> dict[str, set[str]]:
 def _row(entity: dict, card: dict, via: set[str]) -> dict:
     first, last = years_of(card["period"]["start"], card["period"]["end"])
     return {
-        "id": entity["id"], "name": entity["name"], "url": entity_url(entity["id"]),
-        "json_url": "/api/entities/" + entity["id"],
+        "id": entity["id"], "name": entity["name"], "url": urls.entity(entity["id"]),
+        "json_url": urls.api_entity(entity["id"]),
         "owner": card["owner"]["name"] if card["owner"] else None,
         "partners": [p["name"] for p in card["partners"]],
         "period": card["period"], "period_text": period_text(card["period"]),
@@ -88,22 +88,16 @@ def followup(request: Request, goal_id: str, finansiering: str = "", organisatio
              and (not organisation or fold(organisation) in {fold(n) for n in [r["owner"] or ""] + r["partners"]})
              and (ar is None or _active_in(r, ar))]
     query = {k: v for k, v in (("finansiering", finansiering), ("organisation", organisation), ("ar", ar)) if v}
+    page = urls.followup(goal.global_id, query)
     return {
-        **kb.frameworks.goal_json(goal), "url": goal_url(goal.global_id),
-        "followup_url": goal_url(goal.global_id) + "/insatser",
-        "ancestors": [{"id": a.global_id, "label": a.display_label, "url": goal_url(a.global_id)}
+        **kb.frameworks.goal_json(goal), "url": urls.goal(goal.global_id),
+        "followup_url": urls.followup(goal.global_id),
+        "downloads": {"csv": urls.followup_download(goal.global_id, "csv", query),
+                      "xlsx": urls.followup_download(goal.global_id, "xlsx", query), "json": urls.as_json(page)},
+        "ancestors": [{"id": a.global_id, "label": a.display_label, "url": urls.goal(a.global_id)}
                       for a in kb.frameworks.ancestors(goal)],
         "filters": query, "options": options, "total": len(rows), "projects": shown,
     }
-
-
-def _links(data: dict, query: dict) -> dict:
-    from urllib.parse import urlencode
-
-    suffix = "?" + urlencode(query) if query else ""
-    base = data["followup_url"]
-    return {"csv": f"{base}.csv{suffix}", "xlsx": f"{base}.xlsx{suffix}", "json": f"{base}{suffix}"
-            + ("&" if suffix else "?") + "format=json"}
 
 
 @router.get("/api/goals/{goal_id}/projects", tags=["mål"], summary="Insatser som bidrar till ett mål (uppföljning)")
@@ -117,12 +111,7 @@ def api_followup(request: Request, goal_id: GoalId, finansiering: Text = "", org
 def followup_page(request: Request, goal_id: GoalId, finansiering: Text = "", organisation: Text = "",
                   ar: Year = "", format: str = "html"):
     data = followup(request, goal_id, finansiering, organisation, ar)
-    if format == "json":
-        return JSONResponse(data)
-    base = str(request.base_url).rstrip("/")
-    return templates.TemplateResponse(request, "followup.html", {
-        "request": request, "goal": data, "nav": "mal", "links": _links(data, data["filters"]),
-        "timeline": timeline(data["projects"]), "rows": table_rows(data["projects"], base)})
+    return respond(request, data, "followup.html", name="goal", nav="mal", timeline=timeline(data["projects"]))
 
 
 def _download(request: Request, goal_id: str, finansiering: str, organisation: str, ar: str, kind: str):

@@ -14,7 +14,8 @@ from ingest.enrich.swedish_numbers import find_amounts, to_number
 from ingest.enrich.swedish_periods import MONTHS
 from ingest.store.project_cards import STATUSES, project_cards, status_for
 from webapp.auth import check_csrf, require_editor, visibility_for
-from webapp.serialise import entity_url, project_card_json
+from webapp.serialise import project_card_json
+from webapp.urls import urls
 from webapp.templating import env
 
 router = APIRouter()
@@ -225,7 +226,7 @@ def correct_form(request: Request, entity_id: EntityId,
     save_corrections(request, entity, {
         "owner": owner, "partners": partners, "period": {"start": period_start, "end": period_end},
         "status": status, "financing": financing, "target_groups": target_groups, "results": results})
-    return RedirectResponse(entity_url(entity_id) + "?sparat=1#projektkort", status_code=303)
+    return RedirectResponse(urls.entity(entity_id) + "?sparat=1#projektkort", status_code=303)
 
 
 @router.put("/api/entities/{entity_id}/card", tags=["entiteter"],

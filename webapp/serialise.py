@@ -1,18 +1,9 @@
 """JSON shapes of the API, shared by the HTML pages (which render the same dicts)."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from ingest.store.catalogue import DocumentRecord, PassageRecord
 from ingest.enrich.goals import Frameworks
-
-
-def goal_url(goal_id: str) -> str:
-    return "/mal/" + quote(goal_id, safe=":")
-
-
-def entity_url(entity_id: str) -> str:
-    return "/entiteter/" + quote(entity_id, safe=":")
+from webapp.urls import urls
 
 
 def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
@@ -28,8 +19,8 @@ def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
         "visibility": doc.visibility,
         "ingested_at": doc.ingested_at,
         "warnings": doc.warnings,
-        "url": f"/d/{doc.id}",
-        "original_url": f"/d/{doc.id}/original" if doc.original_path else None,
+        "url": urls.document(doc.id),
+        "original_url": urls.original(doc.id) if doc.original_path else None,
     }
     if passages is not None:
         data["passages"] = passages
@@ -52,7 +43,7 @@ def goal_link_json(frameworks: Frameworks, link: dict) -> dict | None:
         "score": round(float(link["score"]), 4),
         "kind": link["kind"],
         "evidence": link.get("evidence", []),
-        "url": goal_url(goal.global_id),
+        "url": urls.goal(goal.global_id),
     }
 
 
@@ -66,9 +57,9 @@ def passage_json(p: PassageRecord, frameworks: Frameworks, links: list[dict], en
         "page": p.page_start,
         "page_end": p.page_end,
         "text": p.text,
-        "url": f"/p/{p.id}",
+        "url": urls.passage(p.id),
         "goal_links": [j for j in (goal_link_json(frameworks, link) for link in links) if j],
-        "entities": [dict(e, url=entity_url(e["id"])) for e in entities],
+        "entities": [dict(e, url=urls.entity(e["id"])) for e in entities],
     }
 
 
@@ -76,6 +67,8 @@ def project_card_json(card: dict) -> dict:
     """A merged project card (ingest.store.project_cards) with links: goals to their pages, results to the
     passages they come from. The same shape for /api/entities/{id} and `kunskapsbank entities --json`."""
     card = dict(card)
-    card["goals"] = [dict(g, url=goal_url(g["goal_id"])) for g in card["goals"]]
-    card["results"] = [dict(r, url=f"/p/{r['passage_id']}" if r["passage_id"] else None) for r in card["results"]]
+    card["goals"] = [dict(g, url=urls.goal(g["goal_id"]), followup_url=urls.followup(g["goal_id"]))
+                     for g in card["goals"]]
+    card["results"] = [dict(r, url=urls.passage(r["passage_id"]) if r["passage_id"] else None)
+                       for r in card["results"]]
     return card

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ingest.store.upload_jobs import UploadJobStore
+from webapp.urls import urls
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ class UploadJob:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["url"] = f"/uppladdningar/{self.id}"
-        data["document_url"] = f"/d/{self.document_id}" if self.document_id else None
+        data["url"] = urls.upload_status(self.id)
+        data["document_url"] = urls.document(self.document_id) if self.document_id else None
         return data
 
 
