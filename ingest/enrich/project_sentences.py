@@ -124,6 +124,8 @@ def resolve_party(s: Sentence, cues: Cues, item: str, start: int, end: int, head
         return []
     if item[0].isupper():
         name = capitalised_name(item, heads)
+        if name and " " not in name and not any(name.lower().endswith(h) for h in heads):
+            return []  # one unknown word ("Georgien", "Komvux") is not surely an organisation
         return [name] if name else []
     if any(w == h or w.endswith(h) for w in lowered for h in heads):
         return [item]
