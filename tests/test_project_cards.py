@@ -106,6 +106,9 @@ def test_every_value_keeps_its_evidence_passage(client):
             + [(t["text"], t["passage_ids"]) for t in card["target_groups"]]
         for value, passage_ids in values:
             assert passage_ids, f"{item['name']}: {value!r} has no evidence"
+            assert passage_ids == [p.split("/p/")[1] for p in next(
+                x["sources"] for x in [card["owner"], *card["partners"], *card["financing"], *card["target_groups"]]
+                if x and x.get("passage_ids") == passage_ids)]
             texts = " ".join(client.get(f"/api/passages/{pid}").json()["text"].lower() for pid in passage_ids)
             stems = [w[:5] for form in [value, *surfaces.get(value, [])] for w in re.findall(r"\w{3,}", form.lower())]
             # the plan's "Driva projektet X" gives its organisation as owner: then the document says who it is
@@ -270,7 +273,7 @@ def test_editor_corrects_with_the_form(writable):
     assert response.status_code == 303
     card = writable.get("/api/entities/project:besökskraft").json()["card"]
     assert card["financing"] == [{"programme": "Europeiska socialfonden", "amount_sek": 2_500_000, "total": False,
-                                  "passage_ids": []}]
+                                  "passage_ids": [], "sources": []}]  # an editor's value has no source passage
     assert card["status"] == "avslutat" and set(card["corrections"]) >= {"partners", "period", "financing"}
     assert "owner" not in card["corrections"]  # the same as the documents say
     assert writable.post("/entiteter/project:besökskraft/kort", data={**form, "csrf": "fel"}).status_code == 403
