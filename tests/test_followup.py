@@ -147,3 +147,13 @@ def test_exports_never_write_a_formula():
     sheet = load_workbook(io.BytesIO(xlsx_bytes([row], {"display_label": "Mål", "id": "a:b"})))["Insatser"]
     assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("=HYPERLINK")
     assert sheet["G2"].data_type == "s"
+
+
+def test_the_json_twin_links_to_everything_the_page_links_to(client):
+    from tests.test_pages import item_links_in_html, item_urls_in_json
+
+    for params in ({}, {"finansiering": "ESF"}):
+        page = client.get(f"/mal/{GOAL}/insatser", params=params)
+        twin = client.get(f"/mal/{GOAL}/insatser", params={**params, "format": "json"}).json()
+        shown, listed = set(item_links_in_html(page.text)), set(item_urls_in_json(twin))
+        assert shown and shown == listed

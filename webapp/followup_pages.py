@@ -48,7 +48,8 @@ def _row(entity: dict, card: dict, via: set[str]) -> dict:
         "json_url": urls.api_entity(entity["id"]),
         "owner": card["owner"]["name"] if card["owner"] else None,
         "partners": [p["name"] for p in card["partners"]],
-        "period": card["period"], "period_text": period_text(card["period"]),
+        "period": {k: card["period"][k] for k in ("start", "end", "start_text", "end_text")},
+        "period_text": period_text(card["period"]),
         "first_year": first, "last_year": last,
         "status": card["status"],
         "financing": [{"programme": f["programme"], "amount_sek": f["amount_sek"], "total": f["total"]}
