@@ -1,4 +1,4 @@
--- 0003: project cards. What each document says about a project (owner, partners, period, financing,
+-- 0004: project cards. What each document says about a project (owner, partners, period, financing,
 -- target groups, results), one row per fact with its evidence passage; the card is merged from the facts
 -- of the documents a reader may see, at read time (ingest/store/project_cards.py). Editors' corrections
 -- are kept per project, apart from the facts, so that re-ingest and re-analysis never undo them.
