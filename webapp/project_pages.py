@@ -5,6 +5,7 @@ while internal documents gave that field is shown only to signed-in readers."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
@@ -167,8 +168,8 @@ def save_corrections(request: Request, entity: dict, submitted: dict, reset: lis
     for field, value in values.items():
         _store(kb, entity["id"], field, value, documents[field], public[field], existing, user.username)
     if "status" in submitted:  # empty means: derived from the period
-        derived = status_for(period["start"], period["end"], _today())
-        public_derived = status_for(public["period"]["start"], public["period"]["end"], _today())
+        derived = status_for(period["start"], period["end"], date.today())
+        public_derived = status_for(public["period"]["start"], public["period"]["end"], date.today())
         value = normalise("status", submitted["status"])
         _store(kb, entity["id"], "status", derived if value is None else value, derived,
                derived if documents["period"] == public["period"] else public_derived, existing, user.username)
@@ -192,12 +193,6 @@ def _store(kb, entity_id: str, field: str, value, from_documents, from_public, e
         return
     visibility = "public" if from_documents == from_public else "internal"
     kb.catalogue.set_project_card_correction(entity_id, field, value, editor, visibility=visibility)
-
-
-def _today():
-    from datetime import date
-
-    return date.today()
 
 
 def visible_project(request: Request, entity_id: str) -> dict:
