@@ -59,6 +59,7 @@ eval: install
 	$(BIN)/python bench/eval_section_types.py
 	$(BIN)/python bench/eval_section_types.py --heldout
 	$(BIN)/python bench/eval_entities.py
+	$(BIN)/python bench/eval_project_cards.py
 
 clean:
 	rm -rf $(VENV) node_modules data

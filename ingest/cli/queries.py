@@ -69,6 +69,15 @@ def cmd_entities(args) -> int:
     catalogue = Catalogue(data_dir(args).catalogue)
     items = catalogue.entities(args.type, ("public", "internal"))
     if args.json:
+        projects = [item for item in items if item["type"] == "project"]
+        if projects:  # each project with its card, as /api/entities/{id} gives it
+            from ingest.enrich import shared
+            from ingest.store.project_cards import project_cards
+            from webapp.serialise import project_card_json
+
+            cards = project_cards(catalogue, projects, ("public", "internal"), shared.frameworks())
+            for item in projects:
+                item["card"] = project_card_json(cards[item["id"]])
         print_json(items)
     else:
         for item in items:

@@ -16,6 +16,7 @@ from typing import Iterator
 from ingest.store.entity_queries import EntityQueries
 from ingest.store.example_queries import ExampleQueries
 from ingest.store.goal_links import GoalLinkQueries
+from ingest.store.project_queries import ProjectQueries
 from ingest.store.records import (
     OVERRIDABLE_FIELDS, VISIBILITIES, Change, DocumentRecord, DocumentVersion, PassageRecord, now_iso,
 )
@@ -42,7 +43,7 @@ def content_hash(doc: DocumentRecord, passages: list[tuple[str, str]]) -> str:
     return digest.hexdigest()[:16]
 
 
-class Catalogue(GoalLinkQueries, EntityQueries, ExampleQueries, SqliteFile):
+class Catalogue(GoalLinkQueries, EntityQueries, ExampleQueries, ProjectQueries, SqliteFile):
     """Thread-safe access to the catalogue file: one connection per thread."""
 
     # -- documents ---------------------------------------------------------------------------
@@ -212,6 +213,7 @@ class Catalogue(GoalLinkQueries, EntityQueries, ExampleQueries, SqliteFile):
             [(l["passage_id"], document_id, l["goal_id"], l["score"], l["kind"],
               json.dumps(l["evidence"], ensure_ascii=False)) for l in links],
         )
+        self._write_project_facts(db, document_id, entities)  # project cards: facts the analysis attached
         db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
 
     def _apply_overrides(self, db: sqlite3.Connection, doc: DocumentRecord) -> DocumentRecord:
