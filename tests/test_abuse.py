@@ -222,6 +222,28 @@ def test_uploads_by_anyone_who_may_not_upload_are_refused_before_the_body_is_rea
         assert answer == b"", answer  # an editor's is read
 
 
+def test_a_replacement_larger_than_a_form_is_read_and_an_anonymous_one_is_not(fresh_data: Path):
+    """Replacements are uploads too: held to the file limit (they were held to the 1 MB form limit) and
+    refused before their body unless an editor sends them."""
+    from fastapi.testclient import TestClient
+
+    from ingest.config import DataDir, Limits
+    from webapp.accounts import Accounts
+    from webapp.app import create_app
+
+    token = Accounts(fresh_data / "catalogue.sqlite3").create_token(EDITOR[0])
+    with TestClient(create_app(DataDir(fresh_data), Limits(max_file_bytes=4 * 1024 * 1024))) as client:
+        doc_id = client.get("/api/documents").json()["documents"][0]["id"]
+        big = ("Plan för kompetensförsörjning i Västmanland. " * 40_000).encode()  # about 1.8 MB
+        files = {"file": ("plan.txt", big, "text/plain")}
+        assert client.put(f"/api/documents/{doc_id}", files=files).status_code == 401
+        assert client.put(f"/api/documents/{doc_id}", files=files,
+                          cookies={"kb_session": "vad-som-helst"}).status_code == 401
+        response = client.put(f"/api/documents/{doc_id}", files=files, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 202, response.text
+        assert client.delete(f"/api/documents/{doc_id}").status_code == 401  # a delete has no body to limit
+
+
 # -- 4. upload names lose bidi controls and invisible characters ------------------------------------
 def test_upload_names_lose_bidi_controls_and_invisible_characters(fresh_data: Path):
     from webapp.accounts import Accounts
