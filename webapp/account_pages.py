@@ -13,8 +13,9 @@ from webapp.auth import (DEVICE_COOKIE, DEVICE_SECONDS, SESSION_COOKIE, SESSION_
                          trusted_device)
 from webapp.document_pages import DocumentId, PassageId
 from webapp.login_limits import retry_after, wait_message
-from webapp.templating import templates
+from webapp.templating import respond, templates, wants_json
 from webapp.uploads import ALLOWED_SUFFIXES, UploadJob, safe_file_name
+from webapp.urls import urls
 
 router = APIRouter()
 CHUNK = 1024 * 1024
@@ -72,7 +73,7 @@ def _safe_next(target: str) -> str:
 @router.get("/ladda-upp", response_class=HTMLResponse, tags=["dokument"], summary="Uppladdningsformulär")
 def upload_form(request: Request):
     if current_user(request) is None:
-        return RedirectResponse("/logga-in?next=/ladda-upp", status_code=303)
+        return RedirectResponse(urls.login(urls.upload()), status_code=303)
     require_editor(request)
     return templates.TemplateResponse(request, "upload.html", {"request": request, "nav": "upload", "error": None,
                                                                "max_mb": request.app.state.kb.limits.max_file_bytes // (1024 * 1024)})
@@ -124,7 +125,9 @@ async def upload(request: Request, file: UploadFile, csrf: Annotated[str, Form(m
     require_editor(request)
     check_csrf(request, csrf)
     job = await _receive(request, file, visibility, {"title": title, "organisation": organisation, "year": year})
-    return RedirectResponse(f"/uppladdningar/{job.id}", status_code=303)
+    if wants_json(request):  # the form's own script, which shows the transfer's progress, asks for JSON
+        return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.upload_status(job.id)})
+    return RedirectResponse(urls.upload_status(job.id), status_code=303)
 
 
 def _replaceable(request: Request, document_id: str):
@@ -142,7 +145,7 @@ async def api_replace(request: Request, document_id: DocumentId, file: UploadFil
     check_csrf(request, None)
     _replaceable(request, document_id)
     job = await _receive(request, file, visibility, {"replaces": document_id})
-    return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/uploads/{job.id}"})
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.api_upload_status(job.id)})
 
 
 @router.post("/d/{document_id}/ersatt", tags=["dokument"], summary="Ersätt ett dokuments fil (formulär)")
@@ -152,7 +155,7 @@ async def replace_form(request: Request, document_id: DocumentId, file: UploadFi
     check_csrf(request, csrf)
     _replaceable(request, document_id)
     job = await _receive(request, file, visibility, {"replaces": document_id})
-    return RedirectResponse(f"/uppladdningar/{job.id}", status_code=303)
+    return RedirectResponse(urls.upload_status(job.id), status_code=303)
 
 
 @router.post("/api/documents", status_code=202, tags=["dokument"], summary="Ladda upp ett dokument (multipart)")
@@ -163,7 +166,7 @@ async def api_upload(request: Request, file: UploadFile, visibility: Annotated[s
     require_editor(request)
     check_csrf(request, None)
     job = await _receive(request, file, visibility, {"title": title, "organisation": organisation, "year": year})
-    return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/uploads/{job.id}"})
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.api_upload_status(job.id)})
 
 
 def _job(request: Request, job_id: str) -> UploadJob:
@@ -182,11 +185,9 @@ def api_upload_status(request: Request, job_id: Annotated[str, Path(pattern=r"^[
 @router.get("/uppladdningar/{job_id}", response_class=HTMLResponse, tags=["dokument"], summary="Uppladdningsstatus")
 def upload_status(request: Request, job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")], format: str = "html"):
     job = _job(request, job_id)
-    if format == "json":
-        return JSONResponse(job.to_json())
     partial = request.headers.get("HX-Request") == "true"
-    return templates.TemplateResponse(request, "_upload_status.html" if partial else "upload_status.html",
-                                      {"request": request, "job": job, "nav": "upload"})
+    return respond(request, job.to_json(), "upload_status.html", name="job", nav="upload",
+                   partial="_upload_status.html" if partial else None)
 
 
 # -- delete --------------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def delete_form(request: Request, document_id: DocumentId, csrf: Annotated[str, 
     require_editor(request)
     check_csrf(request, csrf)
     _delete(request, document_id)
-    return RedirectResponse("/dokument", status_code=303)
+    return RedirectResponse(urls.documents(), status_code=303)
 
 
 # -- link reviews --------------------------------------------------------------------------------
@@ -227,12 +228,14 @@ class Review(BaseModel):
 def review_form(request: Request, passage_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
                 goal_id: Annotated[str, Form(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$")],
                 verdict: Annotated[Literal["confirmed", "rejected"], Form()],
-                csrf: Annotated[str, Form(max_length=200)] = ""):
+                csrf: Annotated[str, Form(max_length=200)] = "", next: Annotated[str, Form(max_length=500)] = ""):
     require_editor(request)
     check_csrf(request, csrf)
     _review(request, passage_id, goal_id, verdict)
+    if next:  # the reading view sends its own address: back there
+        return RedirectResponse(_safe_next(next), status_code=303)
     document_id = request.app.state.kb.catalogue.passage(passage_id).document_id
-    return RedirectResponse(f"/d/{document_id}?p={passage_id}#{passage_id}", status_code=303)
+    return RedirectResponse(urls.document(document_id, passage_id), status_code=303)
 
 
 def _review(request: Request, passage_id: str, goal_id: str, verdict: str) -> dict:

@@ -68,6 +68,27 @@ class GoalLinkQueries:
         ).fetchall()
         return {r["goal_id"]: {"passages": r["passages"], "documents": r["documents"]} for r in rows}
 
+    def goal_counts(self, visibility: tuple[str, ...], min_score: float,
+                    ancestors: dict[str, list[str]]) -> dict[str, dict]:
+        """The one count of what contributes to a goal, used everywhere: distinct passages and documents
+        linked to the goal or to any goal below it (confirmed links, and others scoring at least
+        `min_score`). `ancestors` maps a goal id to the ids above it."""
+        if not visibility:
+            return {}
+        rows = self.db.execute(
+            f"""SELECT DISTINCT l.goal_id, l.passage_id, l.document_id
+                FROM reviewed_links l JOIN documents d ON d.id = l.document_id
+                WHERE d.visibility IN ({_marks(visibility)}) AND l.score >= ?""",
+            (*visibility, min_score),
+        ).fetchall()
+        passages: dict[str, set[str]] = {}
+        documents: dict[str, set[str]] = {}
+        for goal_id, passage_id, document_id in rows:
+            for target in [goal_id, *ancestors.get(goal_id, ())]:
+                passages.setdefault(target, set()).add(passage_id)
+                documents.setdefault(target, set()).add(document_id)
+        return {g: {"passages": len(ids), "documents": len(documents[g])} for g, ids in passages.items()}
+
     def review_link(self, passage_id: str, goal_id: str, verdict: str, reviewer: str) -> bool:
         """Record a person's verdict; False when the passage does not exist. Bumps the document's revision."""
         if verdict not in VERDICTS:
