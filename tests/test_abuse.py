@@ -266,7 +266,7 @@ def test_a_replacement_larger_than_a_form_is_read_and_an_anonymous_one_is_not(fr
         files = {"file": ("plan.txt", big, "text/plain")}
         assert client.put(f"/api/documents/{doc_id}", files=files).status_code == 401
         assert client.put(f"/api/documents/{doc_id}", files=files,
-                          cookies={"kb_session": "vad-som-helst"}).status_code == 401
+                          headers={"Cookie": "kb_session=vad-som-helst"}).status_code == 401
         response = client.put(f"/api/documents/{doc_id}", files=files, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 202, response.text
         assert client.delete(f"/api/documents/{doc_id}").status_code == 401  # a delete has no body to limit

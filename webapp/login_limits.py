@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
 HASH_SLOTS = max(1, int(os.environ.get("KUNSKAPSBANK_LOGIN_HASHES", "2")))
+HASH_NICENESS = 19  # the lowest priority: a login waits for searches, never the other way round
 T = TypeVar("T")
 
 
@@ -121,7 +122,7 @@ PROCESS_SLOTS = HashSlots()  # one cap per server process, however many Accounts
 
 def _lower_priority() -> None:
     try:  # this thread only (Linux), and the Argon2 lanes it starts: searches keep the CPU under a flood
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
     except (OSError, AttributeError):
         pass
 
