@@ -1,4 +1,4 @@
--- 0003: login throttling by exponential back-off per user name, client address and trusted browser
+-- 0004: login throttling by exponential back-off per user name, client address and trusted browser
 -- (webapp/login_limits.py). One row per key, read and counted in one write transaction, so several
 -- server processes sharing the file count every attempt exactly once, before the password is checked.
 DROP TABLE IF EXISTS login_attempts;
