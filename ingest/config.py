@@ -29,7 +29,10 @@ class Limits:
     max_unzipped_bytes: int = 200 * 1024 * 1024  # .docx is a zip: bound what it may expand to
     # ~1,000 pages of dense text; entity and goal analysis cost grows with it (a text bomb is refused)
     max_text_chars: int = int(os.environ.get("KUNSKAPSBANK_MAX_TEXT_CHARS", "3000000"))
+    # the most any one converter may take (each declares its own budget in ingest/convert/registry.py)
     max_seconds_per_file: float = float(os.environ.get("KUNSKAPSBANK_MAX_SECONDS", "120"))
+    # scanned pages read with OCR in one document (each page has its own time and memory budget)
+    max_ocr_pages: int = int(os.environ.get("KUNSKAPSBANK_MAX_OCR_PAGES", "300"))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
+from ingest.convert import registry
 from webapp.auth import visibility_for
 from webapp.serialise import document_json, passage_json
 from webapp.templating import first_sentence, respond
@@ -84,12 +85,11 @@ def document_original(request: Request, document_id: DocumentId):
     path = (kb.data.root / doc.original_path).resolve()
     if kb.data.root.resolve() not in path.parents or not path.is_file():
         raise HTTPException(404, "Originalfilen finns inte sparad.")
-    media_type = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                  "html": "text/plain; charset=utf-8", "md": "text/plain; charset=utf-8",
-                  "txt": "text/plain; charset=utf-8"}.get(doc.format) or mimetypes.guess_type(doc.file_name)[0]
+    # HTML is served as plain text, never rendered; every type comes from the converter registry
+    media_type = registry.media_type(doc.format) or mimetypes.guess_type(doc.file_name)[0]
     safe_name = re.sub(r"[^\w.\- ]+", "_", doc.file_name)[:120] or f"{doc.id}.{doc.format}"
-    # PDFs open inline so that #page=N works; everything else (HTML included) is a download, never rendered.
-    disposition = "inline" if doc.format == "pdf" else "attachment"
+    # PDFs open inline so that #page=N works (images too); everything else (HTML included) is a download.
+    disposition = "inline" if registry.serves_inline(doc.format) else "attachment"
     return FileResponse(path, media_type=media_type or "application/octet-stream", filename=safe_name,
                         content_disposition_type=disposition)
 
