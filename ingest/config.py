@@ -21,6 +21,11 @@ SHARED_DIR = Path(os.environ.get("KUNSKAPSBANK_SHARED", REPO_ROOT.parent / "shar
 SEEDS_DIR = Path(os.environ.get("KUNSKAPSBANK_SEEDS", SHARED_DIR / "seeds"))
 REAL_CORPUS_DIR = Path(os.environ.get("KUNSKAPSBANK_REAL_CORPUS", SHARED_DIR / "corpus-real"))
 
+# The one threshold for showing a goal link: an inferred link counts toward a goal (pages, counts, the goal
+# map, the search index's goal facet) when its score is at least this; confirmed and explicit links always
+# do. Weaker links are shown only when asked for (/mal/{id}?min=0.25). The goal linker sets the value.
+GOAL_LINK_SHOWN_MIN = 0.4
+
 
 @dataclass(frozen=True)
 class Limits:

@@ -187,7 +187,8 @@ def _axe_violations(browser) -> list[dict]:
                                   "/mal/rus-vastmanland:delmal-17", "/entiteter/project:digi-60-plus", "/logga-in",
                                   "/mal/rus-vastmanland:vision", "/dokument", "/entiteter", "/sok",
                                   "/sok?q=utbildning&org=Region+V%C3%A4stmanland", "/d/finns-inte", "PASSAGE",
-                                  "/sok?q=bibliotek&document=DOCUMENT_ID", "/docs"])
+                                  "/sok?q=bibliotek&document=DOCUMENT_ID", "/docs", "/mal/natverk-westum:omrade-1",
+                                  "/mal/rus-vastmanland:delmal-1", "/mal/natverk-westum:omrade-1-mal-1"])
 def test_no_axe_violations(server, browser, path, screenshots):
     if not AXE.exists():
         pytest.fail("axe-core is missing: `npm ci` installs it")
@@ -313,7 +314,8 @@ LONG_QUERY = ("vuxenutbildning kompetensförsörjning lärcentrum Västmanland "
 @pytest.mark.parametrize("path", ["/", "/sok?q=" + LONG_QUERY, "/sok?q=utbildning&org=Region+V%C3%A4stmanland",
                                   "SEARCH_IN_DOCUMENT", "/dokument", "DOCUMENT", "PASSAGE", "/mal",
                                   "/mal/rus-vastmanland:delmal-17", "LONGEST_GOAL", "/entiteter",
-                                  "/entiteter/project:digi-60-plus", "/logga-in", "/docs", "/d/finns-inte"])
+                                  "/entiteter/project:digi-60-plus", "/logga-in", "/docs", "/d/finns-inte",
+                                  "/mal/natverk-westum:omrade-1", "/mal/rus-vastmanland:vision"])
 def test_no_horizontal_scrolling_at_390_px(server, browser, path):
     if path == "SEARCH_IN_DOCUMENT":
         hit = next(h for h in get_json(server + "/api/search?q=bibliotek")["hits"] if h["more_in_document"])
@@ -376,3 +378,141 @@ def test_a_slow_transfer_shows_its_progress_then_the_ingest_status(editor_server
         assert seen == sorted(seen) and seen[-1] == 100
         wait_for(browser, lambda d: "misslyckades" in css(d, "#upload-status")[0].text, timeout=60)
         assert "trasig-rapport.pdf" in css(browser, "#upload-status")[0].text
+
+
+# -- the goal map ------------------------------------------------------------------------------------
+MAP_GEOMETRY = """
+    const parts = [...document.querySelectorAll('a.map-part')];
+    const overflow = [];
+    for (const a of parts) {
+        const box = a.querySelector('rect.map-box').getBBox();
+        for (const t of a.querySelectorAll('text')) {
+            const b = t.getBBox();
+            if (b.x + b.width > box.x + box.width - 2 || b.y + b.height > box.y + box.height) overflow.push(t.textContent);
+        }
+    }
+    const svg = document.querySelector('.map-svg');
+    const text = document.querySelector('.map-part:not(.map-head) .map-label');
+    return {parts: parts.length, overflow: overflow,
+            scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+            text_px: text.getBoundingClientRect().height,
+            scroll: document.documentElement.scrollWidth, screen: document.documentElement.clientWidth};"""
+
+
+@pytest.mark.screenshots
+@pytest.mark.parametrize("path,width,height,name", [("/mal", 1280, 1000, "malkarta.png"),
+                                                    ("/", 390, 844, "malkarta-mobil.png")])
+def test_goal_map_reads_on_wide_and_narrow_screens(server, browser, screenshots, path, width, height, name):
+    goals = [g for fw in get_json(server + "/api/goals")["frameworks"] for g in _walk(fw["goals"])
+             if g["level"] != "aktivitet"]
+    with viewport(browser, width, height):
+        browser.get(server + path)
+        wait_for(browser, lambda d: css(d, "a.map-part"))
+        found = browser.execute_script(MAP_GEOMETRY)
+        assert found["parts"] == len(goals)
+        assert found["overflow"] == [], found["overflow"]  # every name fits its box (or is cut with …)
+        assert found["scroll"] <= found["screen"] and (width > 600 or found["screen"] == width)
+        assert found["scale"] >= 0.9, found  # drawn about full size: 14 px text stays about 14 px
+        assert found["text_px"] >= 12, found
+        first = css(browser, ".goal-map")[0]
+        browser.execute_script("arguments[0].scrollIntoView()", first)
+        browser.save_screenshot(str(screenshots / name))
+
+
+def _walk(goals):
+    for goal in goals:
+        yield goal
+        yield from _walk(goal["children"])
+
+
+def test_goal_map_is_reached_by_keyboard_and_opens_a_goal(server, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/mal")
+    wait_for(browser, lambda d: css(d, "a.map-part"))
+    body = css(browser, "body")[0]
+    body.send_keys(Keys.TAB)
+    name = ""
+    for _ in range(60):  # Tab from the top of the page until a målområde of the map has the focus
+        name = browser.execute_script("const a = document.activeElement; "
+                                      "return a.matches('a.map-part') ? a.getAttribute('aria-label') : '';")
+        if name.startswith("Målområde 2:"):
+            break
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert name.startswith("Målområde 2: Ett tillgängligt Västmanland – ") and name.endswith(" projekt"), name
+    outline = browser.execute_script("const r = document.activeElement.querySelector('rect.map-box'); "
+                                     "return getComputedStyle(r).strokeWidth;")
+    assert outline == "4px"  # the focused part is drawn with a thick outline
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: css(d, "h1") and css(d, "h1")[0].text == "Ett tillgängligt Västmanland")
+    assert "/mal/rus-vastmanland:malomrade-2" in browser.current_url
+
+
+# -- project cards and the follow-up view ------------------------------------------------------------
+FOLLOWUP = "/mal/rus-vastmanland:delmal-18/insatser"
+
+
+@pytest.mark.screenshots
+@pytest.mark.parametrize("width,height", [(1280, 2000), (390, 844)])
+def test_followup_view_is_accessible_on_a_desktop_and_a_phone(server, browser, screenshots, width, height):
+    with viewport(browser, width, height):
+        browser.get(server + FOLLOWUP)
+        assert browser.execute_script("return window.innerWidth") == width
+        assert css(browser, "svg[role=img] rect") and css(browser, "#insatser-tabell tbody tr")
+        overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"
+        assert _axe_violations(browser) == []
+        browser.save_screenshot(str(screenshots / ("insatser.png" if width > 600 else "insatser-mobil.png")))
+        css(browser, "details.timeline-table summary")[0].click()
+        assert css(browser, "details.timeline-table table")[0].is_displayed()
+        assert _axe_violations(browser) == []
+
+
+def test_followup_filters_and_downloads_work_without_javascript(server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import Select
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,900", "--disable-gpu"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(server + FOLLOWUP)
+        everything = len(css(driver, "#insatser-tabell tbody tr"))
+        Select(css(driver, "#f-finansiering")[0]).select_by_visible_text("ESF")
+        css(driver, ".filter-form button[type=submit]")[0].click()
+        wait_for(driver, lambda d: "finansiering=ESF" in d.current_url)
+        narrowed = css(driver, "#insatser-tabell tbody tr")
+        assert 0 < len(narrowed) < everything
+        csv_link = link_text(driver, "CSV").get_attribute("href")
+        assert "finansiering=ESF" in csv_link
+        with urllib.request.urlopen(csv_link) as response:
+            lines = response.read().decode("utf-8-sig").strip().splitlines()
+        assert len(lines) == len(narrowed) + 1  # a header and the rows the page shows
+    finally:
+        driver.quit()
+
+
+def test_editor_corrects_a_project_card_in_the_browser(editor_server, browser):
+    from tests.conftest import EDITOR
+
+    browser.delete_all_cookies()
+    browser.get(editor_server + "/logga-in")
+    css(browser, "#username")[0].send_keys(EDITOR[0])
+    css(browser, "#password")[0].send_keys(EDITOR[1])
+    css(browser, "form.stacked-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "Logga ut" in d.page_source)
+    browser.get(editor_server + "/entiteter/project:lärcentrum-sala")
+    css(browser, "details.card-editor summary")[0].click()
+    assert _axe_violations(browser) == []
+    start = css(browser, "#c-start")[0]
+    start.clear()
+    start.send_keys("2021-08")
+    css(browser, ".card-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "sparade" in d.page_source)
+    assert "augusti 2021" in css(browser, ".card-fields")[0].text
+    assert "rättad av" in css(browser, ".card-fields")[0].text
+    assert _axe_violations(browser) == []
