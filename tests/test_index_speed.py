@@ -120,7 +120,9 @@ def test_batch_with_an_analysis_process_writes_what_one_worker_writes(tmp_path: 
         assert report.ok and report.ingested, report.failed
         results[workers] = catalogue_rows(data.root)
         hits = ingester.index.search("kompetensförsörjning", limit=20)
-        searches[workers] = [(h.passage_id, round(h.score, 4)) for h in hits.hits]
+        # ids, not scores: when commits fall (every 10 s or 32 documents) decides which deleted passages a
+        # segment merge has dropped yet, and BM25's document count with it
+        searches[workers] = [h.passage_id for h in hits.hits]
         ingester.catalogue.close()
     assert results[1]["passages"], "nothing ingested"
     assert results[1]["links"] and results[1]["mentions"]
