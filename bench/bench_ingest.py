@@ -123,11 +123,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="antal arbetare att mäta")
     parser.add_argument("--text", type=int, metavar="STYCKEN", help="mät textdokument med ungefär så många stycken")
     parser.add_argument("--no-pypdf", action="store_true", help="hoppa över referensen pypdf ensam")
+    parser.add_argument("--no-ocr", action="store_true", help="hoppa över OCR-mätningen")
     args = parser.parse_args()
     if args.text:
         text_run(args)
         return
-    scans = [p for folder in args.folders if folder.exists() for p in scanned_pdfs(folder)]
+    scans = [] if args.no_ocr else [p for folder in args.folders if folder.exists() for p in scanned_pdfs(folder)]
     if scans:
         timings = [ocr_only(scans) for _ in range(args.runs)]
         pages, seconds = timings[0][0], statistics.median(t[1] for t in timings)
