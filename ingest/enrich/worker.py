@@ -10,21 +10,44 @@ analyses in its own process instead: a document is never lost to the worker.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
 
-def _start(goals_dir: str) -> None:
-    """In the worker: die with the parent, then build the knowledge once (spaCy, gazetteers, linker)."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat", "rb") as handle:  # a killed ingest not yet reaped is a zombie
+            return handle.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+
+
+def _watch(ingest_pid: int) -> None:
+    """The fork server outlives the ingest while any of its children lives, and this worker would wait on
+    its queue for ever: it ends itself within a second of the ingest (kill -9 included)."""
+    while _alive(ingest_pid):
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _start(goals_dir: str, ingest_pid: int) -> None:
+    """In the worker: die with the ingest, then build the knowledge once (spaCy, gazetteers, linker)."""
     try:
         import ctypes
         import signal
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (fork server)
     except (OSError, AttributeError):
         pass
+    threading.Thread(target=_watch, args=(ingest_pid,), daemon=True).start()
     from ingest.enrich import shared
 
     shared.knowledge(Path(goals_dir))
@@ -48,7 +71,7 @@ class AnalysisWorker:
 
         self.goals_dir = str(Path(goals_dir).resolve())
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_start,
-                                         initargs=(self.goals_dir,))
+                                         initargs=(self.goals_dir, os.getpid()))
         self._pool.submit(_ready)  # starts the process and builds its knowledge while the first file converts
 
     def submit(self, passages: list, title: str) -> Future:
