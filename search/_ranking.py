@@ -1,8 +1,9 @@
 """Rank: match sets and scores for a parsed query over all passages at once, top-n, proximity re-rank, facets.
 
 The numpy evaluator (`_evaluate`, over search._scoring.VecIndex) gives the match set and the scores of
-every match in one pass; Whoosh's own matchers are used for quoted phrases (`_matching`) and for
-Whoosh-scored queries such as more-like-this (`_top`).
+every match in one pass. It is the only code that decides which passages a filter lets through
+(`filter_mask`, used by search, suggestions and more-like-this alike); Whoosh's own matchers are used
+only to match quoted phrases (`_matching`).
 """
 from __future__ import annotations
 
@@ -10,15 +11,14 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh import collectors
 
 from search._query import W_ALT, W_BODY, W_HEADING, W_PARTS, W_TITLE, _phrase_clause
-from search._scoring import SegmentCache, VecIndex, _segment_key
+from search._scoring import Statistics, VecIndex
+from search._segments import SegmentCache, all_ids, segment_key
 from search._snippets import _rerank_terms
 from search._synonyms import SynonymTable
 from search.api import Filters
 
-SEARCH_TIME_LIMIT = 1.0  # seconds for Whoosh-scored searches (more_like_this)
 COUNT_TIME_LIMIT = 0.5  # seconds for matching a quoted phrase over all passages
 
 # Query-time weights besides the field boosts (search._query).
@@ -40,6 +40,7 @@ class Context:
     segments: SegmentCache
     decompound: bool
     synonyms: SynonymTable | None  # None: synonyms switched off
+    stats: Statistics | None = None  # of the passages the asker may see (set by `scope`)
 
 
 # --------------------------------------------------------------------------- vectorised evaluation
@@ -54,20 +55,21 @@ def _vec(ctx: Context) -> VecIndex:
 
 def _term_scores(ctx: Context, v: VecIndex, term: str, alts=(), with_parts=True, scale=1.0) -> np.ndarray:
     """Same shape as _term_clause: title + heading + max(body, parts), or the alternatives."""
-    out = v.dense("title", term, W_TITLE * scale)
-    v.add(out, "heading", term, W_HEADING * scale)
-    body = v.dense("body", term, W_BODY * scale)
+    st = ctx.stats
+    out = v.dense(st, "title", term, W_TITLE * scale)
+    v.add(st, out, "heading", term, W_HEADING * scale)
+    body = v.dense(st, "body", term, W_BODY * scale)
     if with_parts and ctx.decompound:
-        np.maximum(body, v.dense("parts", term, W_PARTS * scale), out=body)
+        np.maximum(body, v.dense(st, "parts", term, W_PARTS * scale), out=body)
     out += body
     if alts:
         a_scale = W_ALT * scale
         alt_sum = np.zeros(v.N, dtype=np.float32)
         alt_all = np.ones(v.N, dtype=bool)
         for a in alts:
-            one = v.dense("body", a, a_scale)
-            v.add(one, "heading", a, a_scale * W_HEADING)
-            v.add(one, "title", a, a_scale * W_TITLE)
+            one = v.dense(st, "body", a, a_scale)
+            v.add(st, one, "heading", a, a_scale * W_HEADING)
+            v.add(st, one, "title", a, a_scale * W_TITLE)
             alt_all &= one > 0
             alt_sum += one
         alt_sum[~alt_all] = 0
@@ -159,13 +161,23 @@ def _evaluate(ctx: Context, v: VecIndex, pos, neg, mode="and"):
     return mask, score, timed_out
 
 
-def _filter_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
-    """The filters as a mask over all passages (None: the asker may see nothing); the same logic as the
-    Whoosh query of search._query._filter_query."""
-    vis = [x for x in (f.visibility or ()) if x]
+def visible_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
+    """The passages the asker may see: `visibility` minus `exclude_documents` (None: nothing)."""
+    vis = sorted({x for x in (f.visibility or ()) if x})
     if not vis:
         return None
     mask = v.mask_of("visibility", vis)
+    if f.exclude_documents:
+        mask &= ~v.mask_of("document_id", sorted(f.exclude_documents))
+    return mask
+
+
+def filter_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
+    """The filters as a mask over all passages (None: the asker may see nothing). The one evaluator of
+    filters and visibility: search, browsing, suggestions and more-like-this all ask it."""
+    mask = visible_mask(v, f)
+    if mask is None:
+        return None
     for fname, values in (("organisation", f.organisation), ("doc_type", f.doc_type), ("goal", f.goal),
                           ("entity", f.entity), ("year", f.year)):
         vals = [str(x) for x in (values or []) if str(x)]
@@ -173,9 +185,16 @@ def _filter_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
             mask &= v.mask_of(fname, vals)
     if f.document_id:
         mask &= v.mask_of("document_id", [f.document_id])
-    if f.exclude_documents:
-        mask &= ~v.mask_of("document_id", sorted(f.exclude_documents))
     return mask
+
+
+def scope(ctx: Context, v: VecIndex, f: Filters) -> bool:
+    """Set `ctx.stats` to the statistics of what the asker may see; False when they may see nothing."""
+    key = (tuple(sorted({x for x in (f.visibility or ()) if x})), frozenset(f.exclude_documents))
+    if not key[0]:
+        return False
+    ctx.stats = v.statistics(key, lambda: visible_mask(v, f))
+    return True
 
 
 def _rank(ctx: Context, mask, score, n: int, group: bool) -> list[tuple[int, float]]:
@@ -209,13 +228,13 @@ def _facet_postings(ctx: Context, field: str) -> dict[str, np.ndarray]:
             reader = sub.reader()
             if field not in reader.indexed_field_names():
                 continue
-            segment = _segment_key(reader)
+            segment = segment_key(reader)
             local = ctx.segments.get((segment, "facet", field)) if segment else None
             if local is None:  # read once per segment version, not once per searcher
                 local = {}
                 for term in reader.lexicon(field):
                     value = term.decode("utf-8") if isinstance(term, bytes) else term
-                    local[value] = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)
+                    local[value] = all_ids(reader, field, term)
                 if segment:
                     ctx.segments.put((segment, "facet", field), local)
             for value, ids in local.items():
@@ -286,44 +305,6 @@ def _facets(ctx: Context, matched: np.ndarray, mask: np.ndarray | None = None) -
             counts.sort(key=lambda d: (-d["count"], str(d["value"])))
         out[name] = counts[:FACET_LIMIT]
     return out
-
-
-def _top(ctx: Context, q, n: int, group: bool, total: int | None = None) -> tuple[list[tuple[int, float]], bool]:
-    """Top-n passages (group=False) or the best passage of each of the top-n documents.
-
-    Top-N scoring (Whoosh skips blocks that cannot enter the top), under a time limit. Grouping is
-    done here rather than with Whoosh's CollapseCollector, which TimeLimitCollector bypasses:
-    fetch k passages, keep the best per document, and widen k only when too few documents came back.
-    """
-    if not group:
-        return _collect(ctx.s, q, n)
-    docidx, _names = _doc_index(ctx)
-    k = max(40, n * 6)
-    while True:
-        top, timed_out = _collect(ctx.s, q, k)
-        seen: set[int] = set()
-        out = []
-        for d, sc in top:
-            di = int(docidx[d])
-            if di in seen and di >= 0:
-                continue
-            seen.add(di)
-            out.append((d, sc))
-        if len(out) >= n or len(top) < k or timed_out or (total is not None and k >= total):
-            return out[:n], timed_out
-        k *= 4
-
-
-def _collect(s, q, k: int) -> tuple[list[tuple[int, float]], bool]:
-    col = s.collector(limit=k)
-    tlc = collectors.TimeLimitCollector(col, timelimit=SEARCH_TIME_LIMIT, use_alarm=False)
-    timed_out = False
-    try:
-        s.search_with_collector(q, tlc)
-    except collectors.TimeLimit:
-        timed_out = True
-    res = tlc.results()
-    return [(hit.docnum, float(hit.score or 0.0)) for hit in res], timed_out
 
 
 def _proximity_rerank(s, top: list[tuple[int, float]], words: list[str]) -> list[tuple[int, float]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from functools import lru_cache
 
@@ -10,6 +11,8 @@ from search._analysis import SwedishAnalyzer, SwedishDecompoundAnalyzer
 from search._query import _Slot
 from search._synonyms import SynonymTable
 from search.api import Hit
+
+log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 260
 SNIPPET_CACHE = 4096  # analysed passages kept: analysis is most of a query's cost, and hits recur
@@ -43,7 +46,6 @@ def _hit(fields: dict, score: float, terms: set[str], more: int, focus: set[str]
         snippet=make_snippet(text, terms, decompound=decompound, focus=focus),
         text=text,
         score=score,
-        url=f"/p/{fields['passage_id']}",
         more_in_document=more,
     )
 
@@ -60,7 +62,8 @@ def _analysed_spans(text: str, decompound: bool) -> tuple[tuple[str, int, int], 
     try:
         return tuple((t.text, t.startchar, t.endchar)
                      for t in _snippet_analyzer(decompound)(text, positions=True, chars=True, mode="index"))
-    except Exception:
+    except Exception:  # a snippet without marks is better than no hit; but say so
+        log.exception("could not analyse a passage for its snippet (%d characters)", len(text))
         return ()
 
 

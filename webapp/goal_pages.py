@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from ingest.enrich.goals import Goal
 from ingest.enrich.linking import link_json
 from webapp.auth import current_user, visibility_for
+from webapp.budgets import LINK_CHARS
 from webapp.serialise import goal_url
 from webapp.templating import templates
 
@@ -172,5 +173,6 @@ def api_link(request: Request, body: LinkRequest) -> JSONResponse:
     if current_user(request) is None and not ANONYMOUS_LINK_LIMIT.allow(request.client.host if request.client else "?"):
         raise HTTPException(429, "För många anrop. Vänta en minut, eller använd en API-nyckel.",
                             headers={"Retry-After": "60"})
+    LINK_CHARS.charge(request, len(body.text) + sum(len(h) for h in body.heading_path))
     links = kb.linker.link(body.text, body.heading_path, top_k=body.limit)
     return JSONResponse({"links": [link_json(link) for link in links]})

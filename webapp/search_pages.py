@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from search import Filters, SearchResults
+from search.api import MAX_QUERY_CHARS as ENGINE_QUERY_CHARS
 from webapp.auth import visibility_for
+from webapp.budgets import QUERY_CHARS
 from webapp.templating import DOC_TYPE_NAMES, templates
 
 router = APIRouter()
@@ -60,6 +62,7 @@ def run_search(request: Request, params: SearchParams) -> SearchResults:
     filters = params.filters(visibility_for(request))
     if not params.q.strip() and not params.has_filters:
         return SearchResults(query=params.q, total=0, hits=[], facets={}, offset=params.offset, limit=params.limit)
+    QUERY_CHARS.charge(request, min(len(params.q), ENGINE_QUERY_CHARS))  # what the engine reads of it
     return kb.index.search(params.q, filters, limit=params.limit, offset=params.offset, group=not params.all)
 
 
