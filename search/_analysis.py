@@ -3,8 +3,9 @@
 One analyser chain is used for indexing and for querying:
     SvTokenizer (NFC, lowercase, special tokens, hyphen coordination, over-long tokens kept opaque)
     | SvStopFilter (Swedish stop words, position-aware renumbering)
-    | [DecompoundFilter, only in the secondary "parts" field, only at index time]
-    | StemFilter(stemfn=sv_stem)  (lemma lookup in the hunspell-sv word list, then PyStemmer Swedish)
+    | [DecompoundFilter, only in the secondary "parts" field, only at index time: compound parts and
+       derivation keys (search._derivation) at the word's own position]
+    | SvStemFilter  (lemma lookup in the hunspell-sv word list, then PyStemmer Swedish)
 
 Word knowledge (stop words, the word list, lemmas, stems) is in search._lexicon, compound splitting in
 search._compounds; both are re-exported here. Whoosh pickles analysers into the index, so every class
@@ -16,16 +17,17 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from whoosh.analysis import Composable, Filter, StemFilter, Token, Tokenizer
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
 from search._compounds import MAX_PARTS, MIN_COMPOUND_LEN, MIN_PART_LEN, compound_parts, split_compound  # noqa: F401
+from search._derivation import derivation_key
 from search._lexicon import (  # noqa: F401  (re-exported: old indexes pickled search._analysis.sv_stem)
     CONJUNCTIONS, STOP_WORDS, MissingDictionary, dictionary_path, lemma, lexicon, sv_stem,
 )
 
 # Bump when tokenisation, stop words, lemma/stem rules or decompounding change: the index then
 # reports needs_rebuild.
-ANALYSIS_VERSION = 6
+ANALYSIS_VERSION = 7
 
 # A token longer than this is not a word: it is kept as its first MAX_TOKEN_CHARS characters, as one
 # opaque term (no alternatives, no stem, no parts), so no input can make analysis slower than linear.
@@ -140,7 +142,7 @@ class SvTokenizer(Tokenizer):
         if not tokenize:
             t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
             t.text = _clean(value).lower()
-            t.sub = False
+            t.sub = t.keep = False
             t.boost = 1.0
             t.stopped = False
             if positions:
@@ -155,6 +157,7 @@ class SvTokenizer(Tokenizer):
             for k, text in enumerate((tok, *subs) if subs else (tok,)):
                 t.text = text
                 t.sub = k > 0
+                t.keep = False
                 t.boost = 1.0
                 t.stopped = False
                 if keeporiginal:
@@ -194,7 +197,8 @@ class SvStopFilter(Filter):
 
 
 class DecompoundFilter(Filter):
-    """At index time, adds the dictionary parts of compounds at the word's own position."""
+    """At index time, adds at a word's own position its compound parts and the derivation keys of the word
+    and of its parts (keys are stems already: marked `keep` for SvStemFilter)."""
 
     def __eq__(self, other):
         return other is not None and other.__class__ is self.__class__
@@ -202,37 +206,65 @@ class DecompoundFilter(Filter):
     def __call__(self, tokens):
         for t in tokens:
             text = t.text
-            is_sub = getattr(t, "sub", False)
-            mode = t.mode
-            parts = None
-            if mode != "query" and not is_sub and len(text) >= MIN_COMPOUND_LEN and text.isalpha():
-                parts = compound_parts(text)
-            copies = [t.copy() for _ in parts] if parts else ()
+            extra: list[tuple[str, bool]] = []
+            if t.mode != "query" and not getattr(t, "sub", False) and text.isalpha():
+                parts = compound_parts(text) if len(text) >= MIN_COMPOUND_LEN else []
+                extra = [(part, False) for part in parts]
+                keys = dict.fromkeys(derivation_key(w) for w in (text, *parts))
+                extra += [(key, True) for key in keys if key]
+            copies = [t.copy() for _ in extra]  # before yielding: the tokenizer reuses `t`
             yield t
-            for part, c in zip(parts or (), copies):
-                c.text = part
-                c.sub = True
+            for (term, keep), c in zip(extra, copies):
+                c.text, c.sub, c.keep = term, True, keep
                 yield c
 
 
-def _stem_filter() -> StemFilter:
-    return StemFilter(stemfn=sv_stem, cachesize=100_000)
+class PartsOnlyFilter(DecompoundFilter):
+    """As DecompoundFilter, without the words themselves: only their compound parts and derivation keys."""
+
+    def __call__(self, tokens):
+        for t in super().__call__(tokens):
+            if t.sub:
+                yield t
+
+
+class SvStemFilter(Filter):
+    """Stems every term with sv_stem (cached), except derivation keys, which are stems already."""
+
+    def __eq__(self, other):
+        return other is not None and other.__class__ is self.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if not getattr(t, "keep", False):
+                t.text = sv_stem(t.text)
+            yield t
 
 
 def SwedishAnalyzer() -> Composable:
     """The analyser for title, heading and body (index and query)."""
-    return SvTokenizer() | SvStopFilter() | _stem_filter()
+    return SvTokenizer() | SvStopFilter() | SvStemFilter()
 
 
 def SwedishDecompoundAnalyzer() -> Composable:
-    """The analyser for the secondary 'parts' field: as SwedishAnalyzer plus compound parts."""
-    return SvTokenizer() | SvStopFilter() | DecompoundFilter() | _stem_filter()
+    """The analyser for the secondary 'parts' field: as SwedishAnalyzer plus compound parts and derivations."""
+    return SvTokenizer() | SvStopFilter() | DecompoundFilter() | SvStemFilter()
+
+
+def HeadingPartsAnalyzer() -> Composable:
+    """The analyser for the 'hparts' field: a heading's compound parts and derivation keys only."""
+    return SvTokenizer() | SvStopFilter() | PartsOnlyFilter() | SvStemFilter()
 
 
 def analyse(text: str, analyzer=None, mode: str = "query") -> list[tuple[str, int, bool]]:
     """(term, position, is_alternative) for a string, as the index would see it."""
     analyzer = analyzer or _DEFAULT
     return [(t.text, t.pos, getattr(t, "sub", False)) for t in analyzer(text, positions=True, mode=mode)]
+
+
+def analyse_words(text: str) -> list[tuple[str, str, bool]]:
+    """(term, the word as written (lowercase), is_alternative) for a query string."""
+    return [(t.text, t.original, getattr(t, "sub", False)) for t in _DEFAULT(text, keeporiginal=True, mode="query")]
 
 
 _DEFAULT = SwedishAnalyzer()

@@ -6,7 +6,7 @@ import re
 
 from whoosh.query import Or, Phrase
 
-from search._analysis import analyse
+from search._analysis import analyse_words
 from search.api import MAX_QUERY_CHARS, MAX_QUERY_TERMS, NOTICE_TRUNCATED
 
 # Field weights. Compound parts rank below exact and stemmed matches.
@@ -23,11 +23,12 @@ _UNIT = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 class _Slot:
     """One required part of the query: a word (with alternatives) or a quoted phrase."""
 
-    def __init__(self, terms: list[str], alts: list[list[str]], phrase: bool, surface: str):
+    def __init__(self, terms: list[str], alts: list[list[str]], phrase: bool, surface: str, words: list[str]):
         self.terms = terms  # main analysed terms
         self.alts = alts  # per main term: alternative terms (same position)
         self.phrase = phrase
         self.surface = surface
+        self.words = words  # per main term: the word as typed (lowercase), for compound parts and derivations
 
 
 def _parse(query: str) -> tuple[list[_Slot], list[_Slot], list[str]]:
@@ -49,22 +50,23 @@ def _parse(query: str) -> tuple[list[_Slot], list[_Slot], list[str]]:
             text, is_phrase = word, False
         else:
             text, is_phrase = phrase_text, True
-        toks = analyse(text)
         mains: list[str] = []
         alts: list[list[str]] = []
-        for term, _p, sub in toks:
+        words: list[str] = []
+        for term, original, sub in analyse_words(text):
             if sub:
                 if alts:
                     alts[-1].append(term)
             else:
                 mains.append(term)
                 alts.append([])
+                words.append(original)
         if not mains:
             continue
         if is_phrase and len(mains) > 1:
-            slots = [_Slot(mains, alts, True, text)]
+            slots = [_Slot(mains, alts, True, text, words)]
         else:
-            slots = [_Slot([t], [a], False, text) for t, a in zip(mains, alts)]
+            slots = [_Slot([t], [a], False, text, [w]) for t, a, w in zip(mains, alts, words)]
         for s in slots:
             if not negative and count >= MAX_QUERY_TERMS:
                 if NOTICE_TRUNCATED not in notes:

@@ -27,14 +27,17 @@ from whoosh import index as windex
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
-from search._analysis import ANALYSIS_VERSION, SwedishAnalyzer, SwedishDecompoundAnalyzer
+from search._analysis import ANALYSIS_VERSION, HeadingPartsAnalyzer, SwedishAnalyzer, SwedishDecompoundAnalyzer
+from search._derivation import rules_digest
+from search._roles import passage_roles, without_title
 from search._segments import SegmentCache
 from search.api import IndexDoc
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
-SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}"
+SCHEMA_VERSION = 6
+# the derivation rules are data (corpus/derivations.yaml): an index built with other rules is rebuilt
+SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}/derivations-{rules_digest()}"
 SETTINGS_FILE = "kb_settings.json"
 
 MP_REBUILD_MIN = 2000  # rebuilds at least this big use a multi-process writer
@@ -83,6 +86,7 @@ def make_schema() -> Schema:
         heading=TEXT(analyzer=sv, stored=True, phrase=True),
         body=TEXT(analyzer=sv, phrase=True),
         parts=TEXT(analyzer=SwedishDecompoundAnalyzer(), phrase=True),
+        hparts=TEXT(analyzer=HeadingPartsAnalyzer(), phrase=False),  # the heading's compound parts and derivations
         text=STORED,
         meta=STORED,  # json: page, ord, heading_path
         organisation=ID(stored=True),
@@ -92,19 +96,22 @@ def make_schema() -> Schema:
         goal=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
         entity=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
         docstate=ID(),  # "<document id> <state>": what version of each document the index holds
+        role=KEYWORD(commas=True, scorable=False, lowercase=False),  # cover, toc, references (search._roles)
     )
 
 
 def _fields_for(doc: IndexDoc) -> dict:
     heading = doc.heading or ""
     text = doc.text or ""
+    body = without_title(text, doc.title or "")
     fields = dict(
         passage_id=doc.passage_id,
         document_id=doc.document_id,
         title=doc.title or "",
         heading=heading,
-        body=text,
-        parts=text,  # same string as body: tokenised once (raw_tokens cache)
+        body=body,
+        parts=body,  # same string as body: tokenised once (raw_tokens cache)
+        hparts=heading,
         text=text,
         meta=json.dumps({"page": doc.page, "ord": doc.ord, "heading_path": list(doc.heading_path or [])}),
         visibility=doc.visibility or "public",
@@ -122,6 +129,9 @@ def _fields_for(doc: IndexDoc) -> dict:
     ents = [e.replace(",", " ") for e in doc.entity_ids or [] if e]
     if ents:
         fields["entity"] = ",".join(ents)
+    roles = passage_roles(doc.title or "", heading, text, doc.ord)
+    if roles:
+        fields["role"] = ",".join(roles)
     return fields
 
 

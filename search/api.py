@@ -87,6 +87,7 @@ class Hit:
     url: str = ""  # "/p/{passage_id}"; filled by search.present, never by a backend
     more_in_document: int = 0  # other matching passages folded under this one when grouping
     partial: bool = False  # lacks some of the query's words: listed after every hit that has them all
+    missing: list[str] = field(default_factory=list)  # for a partial hit: the query's words it lacks, as typed
 
 
 @dataclass
