@@ -178,16 +178,22 @@ def summary(kind_ranks: list[tuple[str, int | None]]) -> dict:
 
 
 def print_table(title: str, results: list[tuple[str, dict, float]], queries: list[Query]) -> None:
+    """Overall S@1, S@3, MRR@10 per system, then the same three per kind of query, systems side by side."""
     kinds = sorted({q.kind for q in queries})
     print(f"\n{title}")
-    head = f"{'system':32} {'S@1':>6} {'S@3':>6} {'MRR@10':>7} {'ms/q':>6}  " + " ".join(f"{k[:11]:>11}" for k in kinds)
+    head = f"{'system':32} {'S@1':>6} {'S@3':>6} {'MRR@10':>7} {'ms/q':>6}"
     print(head)
     print("-" * len(head))
     for name, r, _build in results:
-        print(f"{name:32} {r['S@1']:6.3f} {r['S@3']:6.3f} {r['MRR@10']:7.3f} {r['ms_per_query']:6.1f}  "
-              + " ".join(f"{r['per_kind'][k]['S@1']:5.2f}/{r['per_kind'][k]['MRR@10']:5.2f}" for k in kinds))
-    print("(per kind: S@1/MRR@10 within that kind; counts: "
-          + ", ".join(f"{k}={sum(1 for q in queries if q.kind == k)}" for k in kinds) + ")")
+        print(f"{name:32} {r['S@1']:6.3f} {r['S@3']:6.3f} {r['MRR@10']:7.3f} {r['ms_per_query']:6.1f}")
+    print(f"\nper kind, S@1 / S@3 / MRR@10:")
+    print(f"{'kind (queries)':20} " + " ".join(f"{name[:18]:>18}" for name, _r, _b in results))
+    for kind in kinds:
+        cells = []
+        for _name, r, _build in results:
+            k = r["per_kind"][kind]
+            cells.append(f"{k['S@1']:.2f}/{k['S@3']:.2f}/{k['MRR@10']:.2f}".rjust(18))
+        print(f"{kind + ' (' + str(results[0][1]['per_kind'][kind]['n']) + ')':20} " + " ".join(cells))
 
 
 def print_comparison(title: str, before: dict, after_rows: list[tuple[str, int | None]], queries: list[Query]) -> None:
@@ -197,13 +203,16 @@ def print_comparison(title: str, before: dict, after_rows: list[tuple[str, int |
     b = summary([(q.kind, old[q.q]) for q, _r in common])
     a = summary([(q.kind, r) for q, r in common])
     print(f"\n{title}: before -> after ({len(common)} queries)")
-    print(f"  {'':16} {'S@1':>15} {'MRR@10':>15}")
-    print(f"  {'all':16} {b['S@1']:6.3f} -> {a['S@1']:5.3f} {b['MRR@10']:6.3f} -> {a['MRR@10']:5.3f}")
+    metrics = ("S@1", "S@3", "MRR@10")
+    print(f"  {'':20} " + " ".join(f"{m:>15}" for m in metrics))
+
+    def line(label, bk, ak):
+        worse = " WORSE" if any(ak[m] < bk[m] - 1e-9 for m in metrics) else ""
+        print(f"  {label:20} " + " ".join(f"{bk[m]:6.3f} -> {ak[m]:5.3f}" for m in metrics) + worse)
+
+    line(f"all ({a['n']})", b, a)
     for kind in a["per_kind"]:
-        bk, ak = b["per_kind"][kind], a["per_kind"][kind]
-        worse = " WORSE" if ak["MRR@10"] < bk["MRR@10"] - 1e-9 or ak["S@1"] < bk["S@1"] - 1e-9 else ""
-        print(f"  {kind + f' ({ak[chr(110)]})':16} {bk['S@1']:6.3f} -> {ak['S@1']:5.3f} {bk['MRR@10']:6.3f} -> "
-              f"{ak['MRR@10']:5.3f}{worse}")
+        line(f"{kind} ({a['per_kind'][kind]['n']})", b["per_kind"][kind], a["per_kind"][kind])
     changed = [(q.q, old[q.q], r) for q, r in common if old[q.q] != r]
     for q, was, now in changed:
         print(f"    {q[:50]:50} {str(was or '-'):>3} -> {str(now or '-'):>3}")
