@@ -6,7 +6,8 @@ import numpy as np
 
 from search._segments import all_ids, segment_key
 
-FACET_FIELDS = {"organisation": "organisation", "doc_type": "doc_type", "year": "year", "goal": "goal", "entity": "entity"}
+FACET_FIELDS = {"organisation": "organisation", "doc_type": "doc_type", "year": "year", "goal": "goal", "entity": "entity",
+                "section_type": "section_type"}
 FACET_LIMIT = 30
 
 

@@ -18,6 +18,8 @@ from search._synonyms import SynonymTable
 from search.api import Filters
 
 W_PROXIMITY = 0.6
+PREFER_FIELDS = ("section_type", "doc_type", "good_example")  # fields Filters.prefer may weigh
+MAX_PREFER_FACTOR = 10.0
 RERANK_DEPTH = 30  # candidates re-scored for word proximity
 
 
@@ -59,7 +61,7 @@ def filter_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
     if mask is None:
         return None
     for fname, values in (("organisation", f.organisation), ("doc_type", f.doc_type), ("goal", f.goal),
-                          ("entity", f.entity), ("year", f.year)):
+                          ("entity", f.entity), ("year", f.year), ("section_type", f.section_type)):
         vals = [str(x) for x in (values or []) if str(x)]
         if vals:
             mask &= v.mask_of(fname, vals)
@@ -75,6 +77,17 @@ def scope(ctx: Context, v: VecIndex, f: Filters) -> bool:
         return False
     ctx.stats = v.statistics(key, lambda: visible_mask(v, f))
     return True
+
+
+def _apply_preferences(v: VecIndex, score: np.ndarray, prefer) -> np.ndarray:
+    """Filters.prefer: scores multiplied for passages with a field value (a ranking, not a filter)."""
+    if not prefer:
+        return score
+    score = score.copy()
+    for fname, value, factor in prefer:
+        if fname in PREFER_FIELDS and value:
+            score[v.mask_of(fname, [str(value)])] *= min(max(float(factor), 0.0), MAX_PREFER_FACTOR)
+    return score
 
 
 def _rank(ctx: Context, mask, score, n: int, group: bool) -> list[tuple[int, float]]:

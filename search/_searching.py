@@ -16,7 +16,9 @@ from search._analysis import raw_tokens
 from search._facets import FACET_FIELDS, _doc_index, _facet_postings, _facets
 from search._matching import Match, evaluate, passage_prior
 from search._query import _parse
-from search._ranking import RERANK_DEPTH, Context, _proximity_rerank, _rank, _vec, filter_mask, scope
+from search._ranking import (
+    RERANK_DEPTH, Context, _apply_preferences, _proximity_rerank, _rank, _vec, filter_mask, scope,
+)
 from search._snippets import _highlight_terms, _hit
 from search._suggest import _suggest
 from search.api import (
@@ -57,7 +59,7 @@ def _search(ctx: Context, query: str, filters: Filters, limit: int, offset: int,
         return _empty(query, limit, offset, notices)
     match = evaluate(ctx, v, pos, neg)
     allowed = fmask & ~match.excluded
-    prior = passage_prior(ctx, v)
+    prior = _apply_preferences(v, passage_prior(ctx, v), filters.prefer)  # Filters.prefer weighs both tiers
     count = np.zeros(v.N, dtype=np.int16)
     total_score = np.zeros(v.N, dtype=np.float32)
     for sc in match.scores:
@@ -142,6 +144,7 @@ def _browse(ctx: Context, query: str, filters: Filters, limit: int, offset: int,
         if value.isdigit():
             years[ids] = int(value)
     score += 0.5 + np.clip(years - 1900, 0, 199) / 400.0  # newer first among equals; always below one value
+    score = _apply_preferences(v, score, filters.prefer)
     return _results(ctx, query, limit, offset, group, [(mask, score, False)], notices, [], set(), set())
 
 

@@ -48,6 +48,7 @@ def _hit(fields: dict, score: float, terms: set[str], more: int, focus: set[str]
         text=text,
         score=score,
         more_in_document=more,
+        section_type=fields.get("section_type") or "",
     )
 
 

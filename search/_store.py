@@ -35,7 +35,7 @@ from search.api import IndexDoc
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 6 on two branches at once (role/hparts; section_type/good_example)
 # the derivation rules are data (corpus/derivations.yaml): an index built with other rules is rebuilt
 SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}/derivations-{rules_digest()}"
 SETTINGS_FILE = "kb_settings.json"
@@ -95,6 +95,8 @@ def make_schema() -> Schema:
         visibility=ID(stored=True),
         goal=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
         entity=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
+        section_type=ID(stored=True),
+        good_example=ID(stored=True),  # "1" when marked
         docstate=ID(),  # "<document id> <state>": what version of each document the index holds
         role=KEYWORD(commas=True, scorable=False, lowercase=False),  # cover, toc, references (search._roles)
     )
@@ -126,6 +128,10 @@ def _fields_for(doc: IndexDoc) -> dict:
     goals = [g.replace(",", " ") for g in doc.goal_ids or [] if g]
     if goals:
         fields["goal"] = ",".join(goals)
+    if doc.section_type:
+        fields["section_type"] = doc.section_type
+    if doc.good_example:
+        fields["good_example"] = "1"
     ents = [e.replace(",", " ") for e in doc.entity_ids or [] if e]
     if ents:
         fields["entity"] = ",".join(ents)

@@ -50,6 +50,8 @@ class IndexDoc:
     visibility: str = "public"  # "public" | "internal"
     goal_ids: list[str] = field(default_factory=list)  # e.g. "rus-vm:delmal-17", "westum:omrade-1"
     entity_ids: list[str] = field(default_factory=list)
+    section_type: str = ""  # the passage's part of a report: "resultat", "lardomar", … ("" none)
+    good_example: bool = False  # an editor marked it (or its project) as a good example
     state: str = ""  # the catalogue's version of the document this passage was read from (opaque here)
 
 
@@ -62,16 +64,21 @@ class Filters:
     year: list[int] = field(default_factory=list)
     goal: list[str] = field(default_factory=list)
     entity: list[str] = field(default_factory=list)
+    section_type: list[str] = field(default_factory=list)
     document_id: str | None = None
     visibility: tuple[str, ...] = ("public",)  # what the asker may see; enforced inside the query
     # documents never shown, whatever the index holds (set by the engine for callers who may not see
     # internal documents: those the catalogue says are internal although the index may lag behind)
     exclude_documents: frozenset[str] = frozenset()
+    # not a filter: score multipliers for passages with a field value, ("section_type", "resultat", 2.0)
+    # or ("good_example", "1", 2.0); what the "goda exempel" mode ranks first
+    prefer: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def narrows(self) -> bool:
         """True when a field other than visibility limits the passages (a query may then be empty: browse)."""
-        return bool(self.organisation or self.doc_type or self.year or self.goal or self.entity or self.document_id)
+        return bool(self.organisation or self.doc_type or self.year or self.goal or self.entity or self.section_type
+                    or self.document_id)
 
 
 @dataclass
@@ -88,6 +95,7 @@ class Hit:
     more_in_document: int = 0  # other matching passages folded under this one when grouping
     partial: bool = False  # lacks some of the query's words: listed after every hit that has them all
     missing: list[str] = field(default_factory=list)  # for a partial hit: the query's words it lacks, as typed
+    section_type: str = ""  # see IndexDoc.section_type
 
 
 @dataclass

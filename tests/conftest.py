@@ -104,3 +104,16 @@ def running_server(data: Path, workers: int = 1):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def csrf_of(client) -> str:
+    """The CSRF token the sign-in form carries for this client (a TestClient or an httpx.Client)."""
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/logga-in").text).group(1)
+
+
+def login(client, username: str, password: str) -> None:
+    response = client.post("/logga-in", data={"username": username, "password": password, "csrf": csrf_of(client)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text

@@ -214,3 +214,71 @@ def test_a_review_whose_index_write_was_lost_is_found_and_fixed_by_check(tmp_pat
     from search import SearchIndex
 
     assert find_drift(catalogue, SearchIndex(data.index)).clean
+
+
+def test_two_processes_ingesting_at_once_keep_documents_apart(tmp_path):
+    """Two CLI ingests at the same moment, of folders holding files with the same names."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    folders = []
+    for side in ("a", "b"):
+        folder = tmp_path / side
+        for n in range(6):
+            write(folder / f"protokoll-{n}.md", f"# Protokoll {n}\n\nSida {side}, ärende {n}: ordet{side}{n}.\n")
+        folders.append(folder)
+    env = {**__import__("os").environ, "KUNSKAPSBANK_DATA": str(data)}
+    procs = [subprocess.Popen([sys.executable, "-m", "ingest.cli", "ingest", str(f), "--json"], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in folders]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    catalogue = Catalogue(data / "catalogue.sqlite3")
+    docs = catalogue.documents()
+    assert len(docs) == 12 and len({d.id for d in docs}) == 12
+    assert {d.source_path for d in docs} == {str((f / f"protokoll-{n}.md").resolve()) for f in folders for n in range(6)}
+    for doc in docs:  # every document whole: its own text, not the other side's
+        side = Path(doc.source_path).parent.name
+        assert all(f"ordet{side}" in p.text for p in catalogue.passages(doc.id))
+    assert run_cli("check", data=data).returncode == 0
+
+
+def test_goal_counts_roll_up_distinct_passages_and_documents(corpus_data: Path):
+    from ingest.enrich import shared
+
+    frameworks = shared.frameworks()
+    ancestors = {g.global_id: [a.global_id for a in frameworks.ancestors(g)] for g in frameworks.iter_goals()}
+    catalogue = Catalogue(corpus_data / "catalogue.sqlite3")
+    counts = catalogue.goal_counts(("public",), 0.4, ancestors)
+    direct = catalogue.goal_link_counts(("public",), 0.4)
+    area = "rus-vastmanland:malomrade-3"
+    below = [g.global_id for g in frameworks.descendants(frameworks.get(area))]
+    assert counts[area]["passages"] >= max(direct.get(g, {}).get("passages", 0) for g in [area, *below])
+    # distinct: never more than the sum of its parts, and a passage linked at two levels counts once
+    assert counts[area]["passages"] <= sum(direct.get(g, {}).get("passages", 0) for g in [area, *below])
+    rows = catalogue.passages_for_goals([area, *below], ("public",), min_score=0.4, limit=100_000)
+    assert counts[area]["passages"] == len({r["passage_id"] for r in rows})
+    assert counts[area]["documents"] == len({r["document_id"] for r in rows})
+
+
+def test_better_readers_make_the_next_ingest_read_unchanged_files_again(tmp_path, monkeypatch):
+    from ingest.enrich import shared
+
+    data = DataDir(tmp_path / "data")
+    source = write(tmp_path / "in" / "plan.md", "# Plan\n\nVi satsar på vuxenutbildning i Sala.\n")
+    doc_id = ingest_one(data, source)
+    catalogue = Catalogue(data.catalogue)
+    before = catalogue.document(doc_id)
+    passage_ids = [p.id for p in catalogue.passages(doc_id)]
+    assert before.conversion_fingerprint == shared.conversion_fingerprint()
+    report = IngestReport()
+    Ingester(data).ingest_file(source, report)
+    assert report.unchanged and catalogue.document(doc_id).revision == before.revision  # same readers: nothing
+
+    monkeypatch.setattr(shared, "conversion_fingerprint", lambda: "a-newer-reader")
+    report = IngestReport()
+    Ingester(data).ingest_file(source, report)
+    after = catalogue.document(doc_id)
+    assert report.ingested and after.conversion_fingerprint == "a-newer-reader" and after.revision > before.revision
+    assert [p.id for p in catalogue.passages(doc_id)] == passage_ids  # read again, same text, same ids

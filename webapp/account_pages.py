@@ -8,12 +8,15 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
-from webapp.accounts import normalise_username
-from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, end_session, require_admin,
-                         require_editor, session_cookie_value)
+from ingest.convert import registry
+from webapp.auth import (DEVICE_COOKIE, DEVICE_SECONDS, SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user,
+                         device_cookie_value, end_session, require_admin, require_editor, session_cookie_value,
+                         trusted_device)
 from webapp.document_pages import DocumentId, PassageId
-from webapp.templating import templates
+from webapp.login_limits import retry_after, wait_message
+from webapp.templating import respond, templates, wants_json
 from webapp.uploads import ALLOWED_SUFFIXES, UploadJob, safe_file_name
+from webapp.urls import urls
 
 router = APIRouter()
 CHUNK = 1024 * 1024
@@ -32,22 +35,24 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)], pass
     check_csrf(request, csrf)
     accounts = request.app.state.kb.accounts
     client = request.client.host if request.client else "?"
-    key = f"{normalise_username(username)}|{client}"  # the same name verify() checks: no bypass by spaces
-    if not accounts.login_allowed(key):
+    outcome = accounts.attempt_login(username, password, client, trusted_device(request))
+    if outcome.refused:  # no password was checked: see webapp.login_limits
         return templates.TemplateResponse(request, "login.html", {
             "request": request, "next": _safe_next(next), "nav": "login",
-            "error": "För många misslyckade försök. Vänta en stund och försök igen."}, status_code=429)
-    user = accounts.verify(username.strip(), password)
+            "error": wait_message(outcome.wait_seconds)}, status_code=429,
+            headers={"Retry-After": retry_after(outcome.wait_seconds)})
+    user = outcome.user
     if user is None:
-        accounts.register_failed_login(key)
         return templates.TemplateResponse(request, "login.html", {
             "request": request, "next": _safe_next(next), "nav": "login",
             "error": "Fel användarnamn eller lösenord."}, status_code=401)
-    accounts.reset_failed_logins(key)
     accounts.audit(user.username, "login", user.username, {"ip": client})
     response = RedirectResponse(_safe_next(next), status_code=303)
+    secure = request.url.scheme == "https"
     response.set_cookie(SESSION_COOKIE, session_cookie_value(request, user.username), max_age=SESSION_SECONDS,
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+                        httponly=True, samesite="lax", secure=secure)
+    response.set_cookie(DEVICE_COOKIE, device_cookie_value(request, user.username, outcome.fingerprint),
+                        max_age=DEVICE_SECONDS, path="/logga-in", httponly=True, samesite="strict", secure=secure)
     return response
 
 
@@ -69,10 +74,12 @@ def _safe_next(target: str) -> str:
 @router.get("/ladda-upp", response_class=HTMLResponse, tags=["dokument"], summary="Uppladdningsformulär")
 def upload_form(request: Request):
     if current_user(request) is None:
-        return RedirectResponse("/logga-in?next=/ladda-upp", status_code=303)
+        return RedirectResponse(urls.login(urls.upload()), status_code=303)
     require_editor(request)
     return templates.TemplateResponse(request, "upload.html", {"request": request, "nav": "upload", "error": None,
-                                                               "max_mb": request.app.state.kb.limits.max_file_bytes // (1024 * 1024)})
+                                                               "max_mb": request.app.state.kb.limits.max_file_bytes // (1024 * 1024),
+                                                               "formats": registry.supported_sentence(),
+                                                               "accept": registry.accept_attribute()})
 
 
 async def _receive(request: Request, file: UploadFile, visibility: str, meta: dict) -> UploadJob:
@@ -82,7 +89,7 @@ async def _receive(request: Request, file: UploadFile, visibility: str, meta: di
         raise HTTPException(422, "Synligheten måste vara 'public' eller 'internal'.")
     name = safe_file_name(file.filename or "")
     if os.path.splitext(name)[1].lower() not in ALLOWED_SUFFIXES:
-        raise HTTPException(415, "Filtypen stöds inte. Ladda upp PDF, Word (.docx), text, Markdown eller HTML.")
+        raise HTTPException(415, f"Filtypen stöds inte. Ladda upp {registry.supported_sentence()}.")
     kb = request.app.state.kb
     limit = kb.limits.max_file_bytes
     job_id = kb.uploads.new_job_id()
@@ -121,7 +128,9 @@ async def upload(request: Request, file: UploadFile, csrf: Annotated[str, Form(m
     require_editor(request)
     check_csrf(request, csrf)
     job = await _receive(request, file, visibility, {"title": title, "organisation": organisation, "year": year})
-    return RedirectResponse(f"/uppladdningar/{job.id}", status_code=303)
+    if wants_json(request):  # the form's own script, which shows the transfer's progress, asks for JSON
+        return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.upload_status(job.id)})
+    return RedirectResponse(urls.upload_status(job.id), status_code=303)
 
 
 def _replaceable(request: Request, document_id: str):
@@ -139,7 +148,7 @@ async def api_replace(request: Request, document_id: DocumentId, file: UploadFil
     check_csrf(request, None)
     _replaceable(request, document_id)
     job = await _receive(request, file, visibility, {"replaces": document_id})
-    return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/uploads/{job.id}"})
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.api_upload_status(job.id)})
 
 
 @router.post("/d/{document_id}/ersatt", tags=["dokument"], summary="Ersätt ett dokuments fil (formulär)")
@@ -149,7 +158,7 @@ async def replace_form(request: Request, document_id: DocumentId, file: UploadFi
     check_csrf(request, csrf)
     _replaceable(request, document_id)
     job = await _receive(request, file, visibility, {"replaces": document_id})
-    return RedirectResponse(f"/uppladdningar/{job.id}", status_code=303)
+    return RedirectResponse(urls.upload_status(job.id), status_code=303)
 
 
 @router.post("/api/documents", status_code=202, tags=["dokument"], summary="Ladda upp ett dokument (multipart)")
@@ -160,7 +169,7 @@ async def api_upload(request: Request, file: UploadFile, visibility: Annotated[s
     require_editor(request)
     check_csrf(request, None)
     job = await _receive(request, file, visibility, {"title": title, "organisation": organisation, "year": year})
-    return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/uploads/{job.id}"})
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.api_upload_status(job.id)})
 
 
 def _job(request: Request, job_id: str) -> UploadJob:
@@ -179,11 +188,9 @@ def api_upload_status(request: Request, job_id: Annotated[str, Path(pattern=r"^[
 @router.get("/uppladdningar/{job_id}", response_class=HTMLResponse, tags=["dokument"], summary="Uppladdningsstatus")
 def upload_status(request: Request, job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")], format: str = "html"):
     job = _job(request, job_id)
-    if format == "json":
-        return JSONResponse(job.to_json())
     partial = request.headers.get("HX-Request") == "true"
-    return templates.TemplateResponse(request, "_upload_status.html" if partial else "upload_status.html",
-                                      {"request": request, "job": job, "nav": "upload"})
+    return respond(request, job.to_json(), "upload_status.html", name="job", nav="upload",
+                   partial="_upload_status.html" if partial else None)
 
 
 # -- delete --------------------------------------------------------------------------------------
@@ -212,7 +219,7 @@ def delete_form(request: Request, document_id: DocumentId, csrf: Annotated[str, 
     require_editor(request)
     check_csrf(request, csrf)
     _delete(request, document_id)
-    return RedirectResponse("/dokument", status_code=303)
+    return RedirectResponse(urls.documents(), status_code=303)
 
 
 # -- link reviews --------------------------------------------------------------------------------
@@ -224,12 +231,14 @@ class Review(BaseModel):
 def review_form(request: Request, passage_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
                 goal_id: Annotated[str, Form(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$")],
                 verdict: Annotated[Literal["confirmed", "rejected"], Form()],
-                csrf: Annotated[str, Form(max_length=200)] = ""):
+                csrf: Annotated[str, Form(max_length=200)] = "", next: Annotated[str, Form(max_length=500)] = ""):
     require_editor(request)
     check_csrf(request, csrf)
     _review(request, passage_id, goal_id, verdict)
+    if next:  # the reading view sends its own address: back there
+        return RedirectResponse(_safe_next(next), status_code=303)
     document_id = request.app.state.kb.catalogue.passage(passage_id).document_id
-    return RedirectResponse(f"/d/{document_id}?p={passage_id}#{passage_id}", status_code=303)
+    return RedirectResponse(urls.document(document_id, passage_id), status_code=303)
 
 
 def _review(request: Request, passage_id: str, goal_id: str, verdict: str) -> dict:

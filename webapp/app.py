@@ -2,25 +2,32 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.config import REPO_ROOT, DataDir, Limits
-from webapp import account_pages, document_pages, entity_pages, goal_pages, search_pages
-from webapp.auth import CSRF_COOKIE, SESSION_COOKIE
+from webapp import (account_pages, document_pages, editing_pages, entity_pages, example_pages, followup_pages,
+                    goal_pages, project_pages, search_pages)
+from webapp.auth import CSRF_COOKIE, current_user
+from webapp.login_gate import LoginGate
 from webapp.state import AppState
-from webapp.templating import templates
+from webapp.templating import templates, wants_json
 from webapp.uploads import UploadQueue
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-HTMX_FILE = REPO_ROOT / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
+NODE_MODULES = REPO_ROOT / "node_modules"
+HTMX_FILE = NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"
+# Swagger UI for /docs, from npm (package.json); only these two files are served from its package.
+SWAGGER_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -37,14 +44,21 @@ STATUS_TITLES = {400: "Felaktig begäran", 401: "Inloggning krävs", 403: "Åtko
 
 
 UPLOAD_PATHS = ("/api/documents", "/ladda-upp")
+REPLACE_PATHS = {"PUT": re.compile(r"^/api/documents/[^/]+$"), "POST": re.compile(r"^/d/[^/]+/ersatt$")}
 MAX_FORM_BYTES = 1024 * 1024  # every other write (forms, /api/link, reviews) is small
 
 
-def _early_error(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=status)
+def _is_upload(request: Request) -> bool:
+    """The requests whose body is a file: new documents and replacements, by form or API."""
+    path, replace = request.url.path, REPLACE_PATHS.get(request.method)
+    return (request.method == "POST" and path in UPLOAD_PATHS) or bool(replace and replace.match(path))
+
+
+def _early_error(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
     return templates.TemplateResponse(request, "error.html", {"request": request, "title": STATUS_TITLES[status],
-                                                              "message": message}, status_code=status)
+                                                              "message": message}, status_code=status, headers=headers)
 
 
 def create_app(data: DataDir | None = None, limits: Limits | None = None) -> FastAPI:
@@ -53,12 +67,13 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
         description="Sök i planer, strategier och projektrapporter; mål, projekt och aktörer. "
                     "Varje HTML-sida har en JSON-tvilling.",
         version="1.0",
-        docs_url=None,  # Swagger UI loads scripts from a CDN, which our CSP forbids; /openapi.json is served
+        docs_url=None,  # FastAPI's Swagger page loads a CDN and runs an inline script: /docs below is ours
         redoc_url=None,
     )
     app.state.kb = AppState(data or DataDir.resolve(), limits)
     app.state.kb.uploads = UploadQueue(app.state.kb)
-    for module in (search_pages, document_pages, goal_pages, entity_pages, account_pages):
+    for module in (search_pages, document_pages, editing_pages, goal_pages, followup_pages, entity_pages,
+                   project_pages, account_pages, example_pages):
         app.include_router(module.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
@@ -68,7 +83,19 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
             return Response(status_code=404)
         return FileResponse(HTMX_FILE, media_type="text/javascript")
 
-    # after the vendor route: the mount would otherwise answer /static/vendor/... itself
+    @app.get("/static/vendor/swagger-ui/{name}", include_in_schema=False)
+    def swagger_asset(name: str):
+        path = NODE_MODULES / "swagger-ui-dist" / name
+        if name not in SWAGGER_FILES or not path.exists():
+            return Response(status_code=404)
+        return FileResponse(path, media_type=SWAGGER_FILES[name])
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request):
+        """Swagger UI over /openapi.json: our own page and init script, so the CSP holds."""
+        return templates.TemplateResponse(request, "api_docs.html", {"request": request, "nav": "docs"})
+
+    # after the vendor routes: the mount would otherwise answer /static/vendor/... itself
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["drift"], summary="Hälsa: katalog och index")
@@ -86,16 +113,21 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
 
     @app.middleware("http")
     async def guard_uploads(request: Request, call_next):
-        """Refuse oversized or anonymous upload bodies before they are read and spooled to disk."""
+        """Refuse oversized upload bodies, and uploads by anyone who may not upload, before the body is read
+        and spooled to disk: the session or token must be valid and its user an editor."""
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             length = request.headers.get("content-length")
-            if request.url.path in UPLOAD_PATHS:
+            if _is_upload(request):
                 max_bytes = request.app.state.kb.limits.max_file_bytes
                 if length is None or not length.isdigit() or int(length) > max_bytes + 1024 * 1024:
                     return _early_error(request, 413, f"Filen är större än gränsen på {max_bytes // (1024 * 1024)} MB"
                                         " (eller så saknas Content-Length).")
-                if not request.cookies.get(SESSION_COOKIE) and not request.headers.get("authorization"):
-                    return _early_error(request, 401, "Du måste logga in för att ladda upp.")
+                user = await run_in_threadpool(current_user, request)  # a database read: off the event loop
+                if user is None:
+                    return _early_error(request, 401, "Du måste logga in för att ladda upp.",
+                                        {"WWW-Authenticate": "Bearer"})
+                if not user.can_edit:
+                    return _early_error(request, 403, "Ditt konto får inte lägga till, ersätta eller ta bort dokument.")
             elif length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
                 return _early_error(request, 413, "Förfrågan är för stor.")
             elif length is None and request.headers.get("transfer-encoding"):
@@ -119,14 +151,12 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
             # Pages differ by who is signed in and by htmx (fragment or page): never from a shared cache,
             # and internal pages not kept after signing out.
             response.headers.setdefault("Cache-Control", "private, no-store")
-            response.headers.setdefault("Vary", "Cookie, HX-Request, HX-Target")
+            response.headers.setdefault("Vary", "Cookie, Accept, HX-Request, HX-Target")
         return response
 
-    def wants_json(request: Request) -> bool:
-        path = request.url.path
-        return (path.startswith("/api/") or path in ("/healthz", "/openapi.json")
-                or request.query_params.get("format") == "json"
-                or "application/json" in request.headers.get("accept", "").split(",")[0])
+    # outermost: a login flood is answered before the layers above run (webapp.login_gate)
+    app.add_middleware(LoginGate, headers={**SECURITY_HEADERS, "Content-Security-Policy": CSP,
+                                           "Cache-Control": "private, no-store"}, title=STATUS_TITLES[429])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -1,18 +1,9 @@
 """JSON shapes of the API, shared by the HTML pages (which render the same dicts)."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from ingest.store.catalogue import DocumentRecord, PassageRecord
 from ingest.enrich.goals import Frameworks
-
-
-def goal_url(goal_id: str) -> str:
-    return "/mal/" + quote(goal_id, safe=":")
-
-
-def entity_url(entity_id: str) -> str:
-    return "/entiteter/" + quote(entity_id, safe=":")
+from webapp.urls import urls
 
 
 def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
@@ -28,8 +19,9 @@ def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
         "visibility": doc.visibility,
         "ingested_at": doc.ingested_at,
         "warnings": doc.warnings,
-        "url": f"/d/{doc.id}",
-        "original_url": f"/d/{doc.id}/original" if doc.original_path else None,
+        "ocr_pages": doc.ocr_pages,
+        "url": urls.document(doc.id),
+        "original_url": urls.original(doc.id) if doc.original_path else None,
     }
     if passages is not None:
         data["passages"] = passages
@@ -52,7 +44,7 @@ def goal_link_json(frameworks: Frameworks, link: dict) -> dict | None:
         "score": round(float(link["score"]), 4),
         "kind": link["kind"],
         "evidence": link.get("evidence", []),
-        "url": goal_url(goal.global_id),
+        "url": urls.goal(goal.global_id),
     }
 
 
@@ -66,7 +58,25 @@ def passage_json(p: PassageRecord, frameworks: Frameworks, links: list[dict], en
         "page": p.page_start,
         "page_end": p.page_end,
         "text": p.text,
-        "url": f"/p/{p.id}",
+        "url": urls.passage(p.id),
         "goal_links": [j for j in (goal_link_json(frameworks, link) for link in links) if j],
-        "entities": [dict(e, url=entity_url(e["id"])) for e in entities],
+        "entities": [dict(e, url=urls.entity(e["id"])) for e in entities],
     }
+
+
+def project_card_json(card: dict) -> dict:
+    """A merged project card (ingest.store.project_cards) with links: goals to their pages, results to the
+    passages they come from. The same shape for /api/entities/{id} and `kunskapsbank entities --json`."""
+    card = dict(card)
+
+    def sourced(item: dict | None) -> dict | None:  # evidence as links too: the page shows them
+        return dict(item, sources=[urls.passage(p) for p in item["passage_ids"]]) if item else item
+    card["owner"] = sourced(card["owner"])
+    card["period"] = sourced(card["period"])
+    for field in ("partners", "financing", "target_groups"):
+        card[field] = [sourced(item) for item in card[field]]
+    card["goals"] = [dict(g, url=urls.goal(g["goal_id"]), followup_url=urls.followup(g["goal_id"]))
+                     for g in card["goals"]]
+    card["results"] = [dict(r, url=urls.passage(r["passage_id"]) if r["passage_id"] else None)
+                       for r in card["results"]]
+    return card

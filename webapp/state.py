@@ -3,8 +3,10 @@ thread that keeps this process's index in step with the catalogue's change feed.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
+import time
 from pathlib import Path
 
 from ingest.config import DataDir, Limits
@@ -54,12 +56,74 @@ class AppState:
         return self._accounts
 
 
+KEY_WAIT_SECONDS = 5.0  # how long a reader waits for a key file another process has left empty
+
+
 def _secret_key(path: Path) -> str:
-    """Signing key for session cookies, made once per data dir and kept private to it."""
+    """Signing key for session cookies, made once per data dir and kept private to it.
+
+    Several server workers start at once on a fresh data dir and must end up with the same key. The
+    key is written whole to a private temporary file, then `os.link`ed into place: linking fails if
+    the name exists, so exactly one process's key wins and nobody ever reads a half-written file.
+    Everyone then reads the key that won."""
+    waited_since = None
+    while True:
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            _create_key_file(path)
+            continue
+        if key:
+            return key
+        # An empty file: left by an older version that wrote it in two steps (or still writing it).
+        waited_since = waited_since or time.monotonic()
+        if time.monotonic() - waited_since > KEY_WAIT_SECONDS:
+            _replace_empty_key_file(path)
+        time.sleep(0.02)
+
+
+def _write_private_temp(path: Path) -> Path:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        key = secrets.token_urlsafe(48)
-        path.touch(mode=0o600)
-        path.write_text(key)
-        return key
+        os.write(fd, (secrets.token_urlsafe(48) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return temp
+
+
+def _create_key_file(path: Path) -> None:
+    temp = _write_private_temp(path)
+    try:
+        os.link(temp, path)  # atomic, and fails if another process got there first: its key is kept
+    except FileExistsError:
+        pass
+    finally:
+        temp.unlink()
+    _fsync_dir(path.parent)
+
+
+def _replace_empty_key_file(path: Path) -> None:
+    """Under an exclusive lock, so that of several processes finding the same empty file one replaces it."""
+    import fcntl
+
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if path.read_text().strip():
+                return
+        except FileNotFoundError:
+            return
+        temp = _write_private_temp(path)
+        os.replace(temp, path)
+        _fsync_dir(path.parent)
+        log.warning("the empty session key file %s was replaced: everyone signed in must sign in again", path)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -17,16 +17,23 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.convert import registry
 from ingest.store.upload_jobs import UploadJobStore
+from ingest.text_safety import strip_invisible
+from webapp.urls import urls
 
 log = logging.getLogger(__name__)
 
-ALLOWED_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm"}
+SEARCHABLE_WAIT_SECONDS = 20.0  # an upload is called searchable only once a searcher sees it
+
+ALLOWED_SUFFIXES = frozenset(registry.extensions())  # what the converter registry reads
 
 
 def safe_file_name(name: str) -> str:
-    """The base name only, without path parts, control characters or anything a shell or URL dislikes."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
+    """The base name only, without path parts, control characters, bidi controls and invisible characters
+    (`ingest.text_safety`), or anything a shell or URL dislikes."""
+    # strip first, normalise after: a removed character may stand between a letter and its accent
+    name = unicodedata.normalize("NFC", strip_invisible(name or "")).replace("\\", "/").split("/")[-1]
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]+", "_", name).strip(" .")
     name = re.sub(r"\s+", " ", name)
     stem, dot, suffix = name.rpartition(".")
@@ -52,8 +59,8 @@ class UploadJob:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["url"] = f"/uppladdningar/{self.id}"
-        data["document_url"] = f"/d/{self.document_id}" if self.document_id else None
+        data["url"] = urls.upload_status(self.id)
+        data["document_url"] = urls.document(self.document_id) if self.document_id else None
         return data
 
 
@@ -109,6 +116,22 @@ class UploadQueue:
         self.jobs.update(job.id, status=job.status, message=job.message, document_id=job.document_id,
                          finished_at=job.finished_at)
 
+    def _searchable(self, document_id: str, wait_seconds: float = SEARCHABLE_WAIT_SECONDS) -> bool:
+        """True once this process's searcher holds the document as the catalogue has it (a reindex swapping
+        in, another writer busy: the index can lag behind the catalogue for a moment)."""
+        from ingest.store.indexing import document_state
+
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            doc = self.kb.catalogue.document(document_id)
+            if doc is None:
+                return False
+            if self.kb.index.document_states([document_id]).get(document_id) == document_state(doc):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.25)
+
     def _work(self) -> None:
         from ingest.pipeline import IngestReport, Ingester
 
@@ -150,7 +173,12 @@ class UploadQueue:
             doc_id, report.failed = None, [{"path": str(path), "reason": f"Oväntat fel: {exc}"}]
         if doc_id:
             job.status, job.document_id = "done", doc_id
-            job.message = "Klart: dokumentet är sökbart." if report.ingested else "Filen fanns redan; inget ändrades."
+            if not report.ingested:
+                job.message = "Filen fanns redan; inget ändrades."
+            elif self._searchable(doc_id):
+                job.message = "Klart: dokumentet är sökbart."
+            else:
+                job.message = "Inläst. Dokumentet blir sökbart så snart sökindexet har uppdaterats."
             self.kb.accounts.audit(job.uploaded_by, "replace" if replaces else "upload", doc_id,
                                    {"file_name": job.file_name, "visibility": job.visibility or "oförändrad"})
         else:

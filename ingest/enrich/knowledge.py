@@ -73,4 +73,7 @@ class Knowledge:
                         "evidence": list(link.evidence),
                     }
                 )
+        from ingest.enrich.project_cards import attach_project_cards
+
+        attach_project_cards(passages, title, entities, mentions)  # each project entity gets its "facts"
         return list(entities.values()), mentions, links

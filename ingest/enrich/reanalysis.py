@@ -26,7 +26,10 @@ def reanalyse_document(catalogue, knowledge, fingerprint: str, document_id: str)
     passages = [Passage(id=p.id, ord=p.ord, section_ord=p.section_ord, heading_path=p.heading_path, text=p.text,
                         page_start=p.page_start, page_end=p.page_end) for p in catalogue.passages(doc.id)]
     entities, mentions, links = knowledge.analyse(passages, doc.title)
-    return catalogue.replace_analysis(doc.id, mentions, entities, links, fingerprint)
+    from ingest.enrich.section_types import classify_passages
+
+    return catalogue.replace_analysis(doc.id, mentions, entities, links, fingerprint,
+                                      section_types=classify_passages(passages, doc.title))
 
 
 def reanalyse(catalogue, knowledge, fingerprint: str, document_ids: Iterable[str] | None = None,

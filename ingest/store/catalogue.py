@@ -14,7 +14,9 @@ import sqlite3
 from typing import Iterator
 
 from ingest.store.entity_queries import EntityQueries
+from ingest.store.example_queries import ExampleQueries
 from ingest.store.goal_links import GoalLinkQueries
+from ingest.store.project_queries import ProjectQueries
 from ingest.store.records import (
     OVERRIDABLE_FIELDS, VISIBILITIES, Change, DocumentRecord, DocumentVersion, PassageRecord, now_iso,
 )
@@ -24,7 +26,7 @@ __all__ = ["Catalogue", "DocumentRecord", "PassageRecord", "now_iso"]
 
 _DOCUMENT_COLUMNS = ("id", "source_path", "file_name", "sha256", "format", "size_bytes", "title", "organisation",
                      "year", "doc_type", "visibility", "pages", "original_path", "warnings", "ingested_at",
-                     "revision", "analysis_fingerprint", "content_hash")
+                     "revision", "analysis_fingerprint", "content_hash", "conversion_fingerprint", "ocr_pages")
 
 
 def _marks(values) -> str:
@@ -41,7 +43,7 @@ def content_hash(doc: DocumentRecord, passages: list[tuple[str, str]]) -> str:
     return digest.hexdigest()[:16]
 
 
-class Catalogue(GoalLinkQueries, EntityQueries, SqliteFile):
+class Catalogue(GoalLinkQueries, EntityQueries, ExampleQueries, ProjectQueries, SqliteFile):
     """Thread-safe access to the catalogue file: one connection per thread."""
 
     # -- documents ---------------------------------------------------------------------------
@@ -101,14 +103,16 @@ class Catalogue(GoalLinkQueries, EntityQueries, SqliteFile):
 
     def replace_document(self, doc: DocumentRecord, sections: list[dict], passages: list[dict],
                          mentions: list[dict], entities: list[dict], links: list[dict],
-                         *, ingested_by: str = "") -> DocumentRecord:
+                         *, ingested_by: str = "", section_types: dict[str, str] | None = None) -> DocumentRecord:
         """Write a document and everything derived from it in one transaction; returns it as stored
-        (editors' corrections applied, new revision). A new file is kept as a new version."""
+        (editors' corrections applied, new revision). A new file is kept as a new version.
+        `section_types`: {passage id: type} (ingest.enrich.section_types)."""
         with self.transaction() as db:
             doc = self._apply_overrides(db, doc)
             doc.content_hash = content_hash(doc, [(p["id"], p["text"]) for p in passages])
             db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))  # cascades to children
-            values = {**doc.__dict__, "warnings": json.dumps(doc.warnings, ensure_ascii=False)}
+            values = {**doc.__dict__, "warnings": json.dumps(doc.warnings, ensure_ascii=False),
+                      "ocr_pages": json.dumps(doc.ocr_pages)}
             db.execute(f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}) VALUES ({_marks(_DOCUMENT_COLUMNS)})",
                        tuple(values[c] for c in _DOCUMENT_COLUMNS))
             db.executemany(
@@ -123,6 +127,7 @@ class Catalogue(GoalLinkQueries, EntityQueries, SqliteFile):
                   p["page_start"], p["page_end"], p["text"]) for p in passages],
             )
             self._write_analysis(db, doc.id, mentions, entities, links)
+            self._write_section_types(db, doc.id, section_types or {})
             doc.revision = self._record_change(db, doc.id, "content")
             last = db.execute("SELECT sha256 FROM document_versions WHERE document_id = ? ORDER BY revision DESC "
                               "LIMIT 1", (doc.id,)).fetchone()
@@ -136,14 +141,17 @@ class Catalogue(GoalLinkQueries, EntityQueries, SqliteFile):
         return doc
 
     def replace_analysis(self, document_id: str, mentions: list[dict], entities: list[dict], links: list[dict],
-                         fingerprint: str) -> bool:
-        """New entities and goal links for a stored document (after the knowledge changed); text untouched."""
+                         fingerprint: str, section_types: dict[str, str] | None = None) -> bool:
+        """New entities and goal links (and section types, when given) for a stored document (after the
+        knowledge changed); text untouched."""
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
                 return False
             db.execute("DELETE FROM mentions WHERE document_id = ?", (document_id,))
             db.execute("DELETE FROM goal_links WHERE document_id = ?", (document_id,))
             self._write_analysis(db, document_id, mentions, entities, links)
+            if section_types is not None:
+                self._write_section_types(db, document_id, section_types)
             db.execute("UPDATE documents SET analysis_fingerprint = ? WHERE id = ?", (fingerprint, document_id))
             self._record_change(db, document_id, "analysis")
         return True
@@ -205,6 +213,7 @@ class Catalogue(GoalLinkQueries, EntityQueries, SqliteFile):
             [(l["passage_id"], document_id, l["goal_id"], l["score"], l["kind"],
               json.dumps(l["evidence"], ensure_ascii=False)) for l in links],
         )
+        self._write_project_facts(db, document_id, entities)  # project cards: facts the analysis attached
         db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
 
     def _apply_overrides(self, db: sqlite3.Connection, doc: DocumentRecord) -> DocumentRecord:

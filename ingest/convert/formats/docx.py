@@ -14,6 +14,7 @@ from lxml import etree
 
 from ingest.config import Limits
 from ingest.convert.cleanup import normalise
+from ingest.convert.formats import office
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -28,18 +29,7 @@ def _q(tag: str) -> str:
 
 
 def _parse(archive: zipfile.ZipFile, name: str) -> etree._Element | None:
-    try:
-        data = archive.read(name)
-    except KeyError:
-        return None
-    head = data[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in data[:65536].upper():
-        raise ConversionError("Word-filen innehåller otillåtna XML-deklarationer (DOCTYPE/ENTITY) och lästes inte.")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ConversionError(f"Word-filen är skadad ({name}: {exc}).") from None
+    return office.read_part(archive, name, "Word-filen")
 
 
 def _style_names(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -133,25 +123,16 @@ def _core_title(archive: zipfile.ZipFile) -> str | None:
         data = archive.read("docProps/core.xml")
     except KeyError:
         return None
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+    try:
+        root = office.parse_xml(data, "Word-filen", "docProps/core.xml")
+    except ConversionError:
         return None
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     node = root.find("{http://purl.org/dc/elements/1.1/}title")
     return normalise(node.text) if node is not None and node.text else None
 
 
 def convert(path: Path, limits: Limits) -> ConvertedDocument:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ConversionError(f"Word-filen är skadad och kan inte öppnas ({exc}).") from None
-    with archive:
-        expanded = sum(info.file_size for info in archive.infolist())
-        if expanded > limits.max_unzipped_bytes:
-            raise ConversionError(
-                f"Word-filen packas upp till {expanded / 1024 / 1024:.0f} MB, mer än tillåtna "
-                f"{limits.max_unzipped_bytes / 1024 / 1024:.0f} MB (möjlig zip-bomb), och lästes inte."
-            )
+    with office.open_archive(path, limits, "Word-filen") as archive:
         document = _parse(archive, "word/document.xml")
         if document is None:
             raise ConversionError("Filen ser ut som en .docx men är ett zip-arkiv utan Word-innehåll.")
@@ -160,6 +141,10 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
         if body is not None:
             reader.body(body)
         core_title = _core_title(archive)
+        from ingest.convert.first_page import docx_core_properties, docx_first_page_lines
+
+        extra = {**docx_core_properties(archive),  # title block and author evidence for metadata.py
+                 "first_page_lines": docx_first_page_lines(document, _parse(archive, "word/styles.xml"))}
     if not reader.blocks:
         raise ConversionError("Word-filen innehåller ingen läsbar text (bara bilder?).")
     first_heading = next((b.text for b in reader.blocks if b.kind == "heading"), None)
@@ -167,5 +152,5 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
         format="docx",
         blocks=reader.blocks,
         title=reader.title or core_title or first_heading,
-        metadata={"title": core_title} if core_title else {},
+        metadata={**({"title": core_title} if core_title else {}), **extra},
     )
