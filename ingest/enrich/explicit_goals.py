@@ -1,7 +1,9 @@
 """Explicit goal references in text and headings: "#17 …", "delmål 4", "Målområde: Ett välmående
 Västmanland", "Prioriterat område 2", "globala mål 4", or a goal's full label written out.
 
-These are facts the author wrote, not guesses, so they become links of kind "explicit".
+These are facts the author wrote, not guesses, so they become links of kind "explicit" — but only in
+documents within the framework's scope (ingest/enrich/goal_scope.py decides; the linker filters).
+A bare number ("10", "mål 4" without "globala"/"Agenda 2030") is never a reference.
 """
 from __future__ import annotations
 
@@ -74,7 +76,8 @@ class ExplicitMatcher:
 
         for m in _HASH_REF.finditer(text):
             rest = m.group(2) if in_heading else None
-            add(self._numbered("delmal", int(m.group(1)), rest), m.group(0)[:80] if in_heading else m.group(0).split()[0])
+            written = m.group(0)[:80] if in_heading else text[m.start():m.end(1)]  # "#8", "# 8", "mål #8"
+            add(self._numbered("delmal", int(m.group(1)), rest), " ".join(written.split()))
         for m in _DELMAL_REF.finditer(text):
             add(self._numbered("delmal", int(m.group(1)), None), m.group(0))
         for m in _AREA_REF.finditer(text):

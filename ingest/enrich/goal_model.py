@@ -1,0 +1,281 @@
+"""The trained part of goal linking: calibrated probabilities that a text is about each goal.
+
+Goals that compete (one framework, one level: RUS målområden, RUS delmål, Westum områden, the 17
+global goals) form a group. Each group is a multinomial logistic regression (scikit-learn) over
+Swedish TF-IDF features — word stems and compound parts from the search's analysis
+(`search.text.analyse_terms`) and the goals' multi-word phrases — with one extra class, "none of
+these", learnt from texts about none of the goals (staff lists, court rulings, budget tables) and
+from texts labelled with other frameworks only. A temperature per group, fitted by cross-validation
+on the examples, turns the scores into calibrated probabilities. The goal hierarchy is a prior: a
+målområde also gets the probability mass of its delmål, and a delmål leans on its målområde.
+
+Training data: the goal definitions in corpus/goals/*.yaml, the labelled examples in
+corpus/goals/examples/ and people's verdicts. Numbers are never features ("10" says nothing about
+Agenda 2030 goal 10). Training is deterministic and takes a few seconds.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from ingest.enrich.explicit_goals import fold
+from ingest.enrich.goals import Frameworks, Goal, LabelledText
+from search.text import analyse_terms
+
+INFERRED_LEVELS = ("malomrade", "delmal", "omrade", "sdg")  # vision links only when written out
+NONE = "-"  # the class "about none of this group's goals"
+PART_WEIGHT = 0.5  # compound parts count, but less than whole words
+PHRASE_WEIGHT = 1.0  # a goal phrase found in the text, beside its words
+REGULARISATION = 4.0  # C of the logistic regressions (chosen on the dev set, see bench/eval_linking.py)
+DEFINITION_WEIGHT = 1.0  # one pseudo-text per part of a goal's definition
+VERDICT_WEIGHT = 2.0  # a person's verdict counts more than a curated example
+CALIBRATION_FOLDS = 4
+PARENT_SHARE = 0.5  # a målområde's probability: this share from its delmål, the rest from its own model
+CHILD_SHARE = 0.5  # a delmål's probability: this share through its målområde, the rest from its own model
+
+
+@dataclass(frozen=True)
+class Group:
+    framework: str
+    level: str
+    goal_ids: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.framework}/{self.level}"
+
+
+class Featuriser:
+    """Text → weighted terms: stems, compound parts ("~stem") and goal phrases ("»phrase")."""
+
+    def __init__(self, frameworks: Frameworks):
+        phrases = set()
+        for goal in frameworks.iter_goals():
+            if goal.wording_known:
+                for p in [*goal.phrases, goal.label, *goal.aliases]:
+                    folded = fold(p)
+                    if " " in folded and not re.search(r"\d", folded) and len(folded) <= 80:
+                        phrases.add(folded)
+        self.phrases = sorted(phrases)
+        self._phrase_re = {p: re.compile(r"(?<!\w)" + re.escape(p) + r"(?!\w)") for p in self.phrases}
+
+    def __call__(self, text: str) -> dict[str, float]:
+        counts: Counter = Counter()
+        for term in analyse_terms(text):
+            if not any(ch.isdigit() for ch in term):
+                counts[term] += PART_WEIGHT if term.startswith("~") else 1.0
+        folded = fold(text)
+        for phrase in self.phrases:
+            if phrase in folded and self._phrase_re[phrase].search(folded):
+                counts["»" + phrase] += PHRASE_WEIGHT
+        return dict(counts)
+
+    def found_phrases(self, text: str) -> list[str]:
+        return [t[1:] for t in self(text) if t.startswith("»")]
+
+
+def definition_texts(frameworks: Frameworks, goal: Goal) -> list[str]:
+    """Pseudo-texts that define a goal: its label and description, its phrases, its keywords, and each
+    finer node below it that is not a target of its own (a Westum område's mål and aktiviteter)."""
+    texts = [f"{goal.label}. {goal.description}", " . ".join(goal.phrases), " . ".join(goal.keywords)]
+    for child in frameworks.descendants(goal):
+        if child.level not in INFERRED_LEVELS and child.wording_known:
+            texts.append(" . ".join([child.label, child.description, *child.phrases, *child.keywords]))
+    return [t for t in texts if t.strip(" .")]
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class GroupModel:
+    """One group's classifier: goals plus NONE, with a fitted temperature."""
+
+    def __init__(self, group: Group, classes: list[str], model: LogisticRegression | None, temperature: float):
+        self.group = group
+        self.classes = classes
+        self.model = model
+        self.temperature = temperature
+
+    def logits(self, X) -> np.ndarray:
+        if self.model is None:
+            return np.zeros((X.shape[0], len(self.classes)))
+        raw = self.model.decision_function(X)
+        if raw.ndim == 1:  # two classes: sklearn gives one column
+            raw = np.column_stack([np.zeros_like(raw), raw])
+        return raw
+
+    def probabilities(self, X) -> np.ndarray:
+        return _softmax(self.logits(X) / self.temperature)
+
+    def weights(self, goal_id: str) -> np.ndarray | None:
+        """How much each feature pulls a text toward the goal rather than the group's other classes."""
+        if self.model is None or goal_id not in self.classes:
+            return None
+        coef = self.model.coef_
+        if coef.shape[0] == 1:
+            row = coef[0] if self.classes.index(goal_id) == 1 else -coef[0]
+            return row
+        return coef[self.classes.index(goal_id)] - coef.mean(axis=0)
+
+
+def _fit(X, y: list[str], weights: np.ndarray) -> LogisticRegression | None:
+    if len(set(y)) < 2:
+        return None
+    # SAG: fast on a few hundred sparse rows (L-BFGS over 40k weights is not), deterministic with a seed.
+    model = LogisticRegression(C=REGULARISATION, solver="sag", max_iter=3000, tol=1e-4, random_state=0)
+    with warnings.catch_warnings(), threadpool_limits(1):  # a shared machine: one core is plenty here
+        warnings.simplefilter("ignore")
+        model.fit(X, y, sample_weight=weights)
+    return model
+
+
+def _temperature(logits: np.ndarray, gold: np.ndarray, weights: np.ndarray) -> float:
+    """The T that makes softmax(logits / T) best predict held-out labels (negative log-likelihood)."""
+    def nll(log_t: float) -> float:
+        p = _softmax(logits / np.exp(log_t))[np.arange(len(gold)), gold]
+        return float(-(weights * np.log(np.clip(p, 1e-12, 1.0))).sum())
+    best = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
+    return float(np.exp(best.x))
+
+
+class GoalModel:
+    def __init__(self, frameworks: Frameworks, examples: list[LabelledText], verdicts: list[LabelledText] = ()):
+        self.frameworks = frameworks
+        self.featurise = Featuriser(frameworks)
+        self.groups = self._groups(frameworks)
+        self.targets = [frameworks.get(g) for grp in self.groups for g in grp.goal_ids]
+        definitions = [(text, goal.global_id) for goal in self.targets
+                       for text in definition_texts(frameworks, goal)]
+        items = [LabelledText(text, (gid,), frozenset(), weight=DEFINITION_WEIGHT) for text, gid in definitions]
+        self._n_definitions = len(items)
+        items += list(examples)
+        items += [LabelledText(v.text, v.goal_ids, v.labelled, v.rejected, v.source, VERDICT_WEIGHT * v.weight)
+                  for v in verdicts]
+        features = [self.featurise(item.text) for item in items]
+        self.vectoriser = DictVectorizer(sort=True)
+        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        X = self.tfidf.fit_transform(self.vectoriser.fit_transform(features))
+        self.feature_names = self.vectoriser.get_feature_names_out()
+        self.models = {grp.key: self._train_group(grp, X, items) for grp in self.groups}
+        self._children = {
+            g.global_id: [c for c in (frameworks.get(cid) for cid in g.children) if c.global_id in self._group_of]
+            for g in self.targets
+        }
+
+    # -- training ------------------------------------------------------------------------------
+    def _groups(self, frameworks: Frameworks) -> list[Group]:
+        by_key: dict[tuple[str, str], list[str]] = {}
+        for goal in frameworks.iter_goals():
+            if goal.level in INFERRED_LEVELS and goal.wording_known:
+                by_key.setdefault((goal.framework, goal.level), []).append(goal.global_id)
+        groups = [Group(fw, level, tuple(ids)) for (fw, level), ids in by_key.items()]
+        self._group_of = {gid: grp for grp in groups for gid in grp.goal_ids}
+        return groups
+
+    def _in_group(self, goal_id: str, group: Group) -> str | None:
+        """The group's goal that `goal_id` is or lies under (a delmål lies under its målområde)."""
+        goal = self.frameworks.get(goal_id)
+        while goal is not None:
+            if goal.global_id in group.goal_ids:
+                return goal.global_id
+            goal = self.frameworks.parent(goal)
+        return None
+
+    def label(self, item: LabelledText, group: Group) -> list[str]:
+        """The item's classes in this group: its goals, NONE, or [] when unknown."""
+        found = sorted({g for g in (self._in_group(gid, group) for gid in item.goal_ids) if g})
+        if found:
+            return found
+        if any(self.frameworks.get(gid).framework == group.framework for gid in item.goal_ids):
+            return []  # labelled more coarsely (a målområde only): which delmål is unknown
+        if group.framework in item.labelled or any(self._in_group(r, group) for r in item.rejected):
+            return [NONE]
+        return []
+
+    def _rows(self, group: Group, items: list[LabelledText], indices) -> tuple[list[int], list[str], np.ndarray]:
+        rows, y, w = [], [], []
+        for i in indices:
+            labels = self.label(items[i], group)
+            for label in labels:
+                rows.append(i)
+                y.append(label)
+                w.append(items[i].weight / len(labels))
+        return rows, y, np.array(w)
+
+    def _train_group(self, group: Group, X, items: list[LabelledText]) -> GroupModel:
+        rows, y, w = self._rows(group, items, range(len(items)))
+        classes = sorted(set(y) | set(group.goal_ids))
+        model = _fit(X[rows], y, w)
+        if model is not None:
+            classes = list(model.classes_)
+        # Calibration: fit on all but one fold of the examples (definitions always in), score that fold.
+        held_logits, held_gold, held_w = [], [], []
+        example_ids = list(range(self._n_definitions, len(items)))
+        for fold_no in range(CALIBRATION_FOLDS):
+            held = [i for i in example_ids if i % CALIBRATION_FOLDS == fold_no]
+            keep = [i for i in range(len(items)) if i < self._n_definitions or i % CALIBRATION_FOLDS != fold_no]
+            r_train, y_train, w_train = self._rows(group, items, keep)
+            r_held, y_held, w_held = self._rows(group, items, held)
+            fold_model = _fit(X[r_train], y_train, w_train)
+            if fold_model is None or not r_held:
+                continue
+            fold_logits = GroupModel(group, list(fold_model.classes_), fold_model, 1.0).logits(X[r_held])
+            index = {c: k for k, c in enumerate(fold_model.classes_)}
+            known = [k for k, label in enumerate(y_held) if label in index]
+            held_logits.append(fold_logits[known])
+            held_gold.append(np.array([index[y_held[k]] for k in known]))
+            held_w.append(w_held[known])
+            # A class missing from this fold's training: its column cannot be compared; leave it out.
+        temperature = 1.0
+        if held_logits:
+            temperature = _temperature(np.vstack(held_logits), np.concatenate(held_gold), np.concatenate(held_w))
+        return GroupModel(group, classes, model, temperature)
+
+    # -- prediction ----------------------------------------------------------------------------
+    def vector(self, text: str):
+        return self.tfidf.transform(self.vectoriser.transform([self.featurise(text)]))
+
+    def group_probabilities(self, X) -> dict[str, float]:
+        """Each goal's probability from its own group's model, before the hierarchy."""
+        scores: dict[str, float] = {}
+        for grp in self.groups:
+            gm = self.models[grp.key]
+            probs = gm.probabilities(X)[0]
+            for cls, p in zip(gm.classes, probs):
+                if cls != NONE:
+                    scores[cls] = float(p)
+        return scores
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Probability in [0, 1] that the text is about each goal, with the hierarchy applied."""
+        X = self.vector(text)
+        if X.nnz == 0:
+            return {}
+        own = self.group_probabilities(X)
+        scores = dict(own)
+        for parent_id, children in self._children.items():
+            if not children:
+                continue
+            child_ids = [c.global_id for c in children]
+            mass = sum(own.get(c, 0.0) for c in child_ids)
+            scores[parent_id] = (1 - PARENT_SHARE) * own.get(parent_id, 0.0) + PARENT_SHARE * min(1.0, mass)
+            for child in child_ids:
+                conditional = own.get(child, 0.0) / mass if mass else 0.0
+                scores[child] = (1 - CHILD_SHARE) * own.get(child, 0.0) + CHILD_SHARE * scores[parent_id] * conditional
+        return {g: min(1.0, max(0.0, s)) for g, s in scores.items()}
+
+    def weights(self, goal_id: str) -> np.ndarray | None:
+        group = self._group_of.get(goal_id)
+        return self.models[group.key].weights(goal_id) if group else None
