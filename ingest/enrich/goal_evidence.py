@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from ingest.config import GOALS_DIR
 from ingest.enrich.explicit_goals import fold
@@ -29,7 +30,7 @@ MAX_QUOTE = 280
 MIN_RESEMBLANCE = 0.12  # cosine below which no example is said to resemble the passage
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«(]?[A-ZÅÄÖ0-9])|\n+|\s+[•▪◦·]\s+|\s+-\s+(?=[A-ZÅÄÖ])")
-_WORD = re.compile(r"\w[\w+-]*\w|\w")
+_WORD = re.compile(r"\w[\w+-]*\w|\w")  # words as written, "Erasmus+" and "e-tjänst" whole
 
 
 @dataclass
@@ -40,12 +41,14 @@ class Evidence:
 
 
 @lru_cache(maxsize=4)
-def filler_words(path: Path = FILLER_FILE) -> frozenset[str]:
+def filler_stems(path: Path = FILLER_FILE) -> frozenset[str]:
+    """Stems of the filler words, so that every inflected form is covered ("görs", "gör", "göra")."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return frozenset()
-    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+    words = [w.strip().lower() for w in lines if w.strip() and not w.startswith("#")]
+    return frozenset(words) | frozenset(t for w in words for t in analyse_terms(w, decompound=False))
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -57,7 +60,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans.append((start, len(text)))
     out = []
     for a, b in spans:
-        while a < b and text[a].isspace():
+        while a < b and (text[a].isspace() or text[a] in "•▪◦·–-*"):
             a += 1
         while b > a and text[b - 1].isspace():
             b -= 1
@@ -78,22 +81,63 @@ def quote(text: str) -> str:
     return "«" + (text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1].rsplit(" ", 1)[0] + " …") + "»"
 
 
+class Reading:
+    """One passage as the model and the evidence finder see it: its sentences, their features (the passage's
+    features are their sum, so the text is analysed once) and, when evidence is asked for, its words."""
+
+    def __init__(self, finder: "EvidenceFinder", text: str):
+        self.finder = finder
+        self.text = text
+        self.spans = sentences(text)
+        self.folded = fold(text)
+        self.features = [finder.model.featurise(text[a:b]) for a, b in self.spans]
+        self.total: dict[str, float] = {}
+        for features in self.features:
+            for name, weight in features.items():
+                self.total[name] = self.total.get(name, 0.0) + weight
+        self._X = None
+        self._words = None
+
+    @property
+    def X(self):
+        if self._X is None and self.spans:
+            self._X = self.finder.model.vectoriser.transform(self.features)
+        return self._X
+
+    @property
+    def words(self) -> list[list[tuple[int, int, tuple]]]:
+        if self._words is None:
+            self._words = [[(m.start(), m.end(), self.finder.word_features(m.group()))
+                            for m in _WORD.finditer(self.text[a:b])] for a, b in self.spans]
+        return self._words
+
+
 class EvidenceFinder:
     def __init__(self, model: GoalModel, references: dict[str, list[str]]):
         """`references`: per goal id, texts it may be said to resemble (phrases, definitions, curated examples)."""
         self.model = model
         self.index = {name: i for i, name in enumerate(model.feature_names)}
-        self.filler = filler_words()
+        self.filler = filler_stems()
+        self._word_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self.references = {g: list(dict.fromkeys(t for t in texts if t.strip())) for g, texts in references.items()}
-        self._ref_vectors = {
-            g: model.tfidf.transform(model.vectoriser.transform([model.featurise(t) for t in texts]))
-            for g, texts in self.references.items() if texts
-        }
+        # Per goal: the references as vectors over the features that pull toward the goal, each scaled by
+        # its pull and normalised — so "resembles" is judged on the words that matter for this goal.
+        self._refs = {}
+        for goal_id, texts in self.references.items():
+            weights = model.weights(goal_id)
+            if texts and weights is not None:
+                pull = np.clip(weights, 0.0, None)
+                refs = model.vectors(texts).multiply(pull).tocsr()
+                norms = np.sqrt(np.asarray(refs.multiply(refs).sum(axis=1)).ravel())
+                self._refs[goal_id] = (pull, csr_matrix(refs.multiply(1.0 / np.where(norms > 0, norms, 1.0)[:, None])))
         self._phrases = {
             g.global_id: sorted({fold(p) for p in [*g.phrases, *g.aliases]
                                  if len(fold(p)) > 3 and not re.search(r"\d", p)}, key=len, reverse=True)
             for g in model.frameworks.iter_goals()
         }
+
+    def reading(self, text: str) -> Reading:
+        return Reading(self, text)
 
     def goal_phrases(self, goal_id: str) -> list[str]:
         goal = self.model.frameworks.get(goal_id)
@@ -102,28 +146,30 @@ class EvidenceFinder:
             found += self._phrases.get(child.global_id, [])
         return sorted(set(found), key=len, reverse=True)
 
-    def _word_weight(self, word: str, weights: np.ndarray) -> float:
-        if word.lower() in self.filler or any(ch.isdigit() for ch in word):
-            return 0.0
-        best = 0.0
-        for term in analyse_terms(word):
-            i = self.index.get(term)
-            if i is not None:
-                best = max(best, weights[i] * (PART_WEIGHT if term.startswith("~") else 1.0))
-        return best
+    def word_features(self, word: str) -> tuple[tuple[int, float], ...]:
+        """(feature index, factor) for a word as written; () for filler, numbers and very short words."""
+        cached = self._word_cache.get(word)
+        if cached is not None:
+            return cached
+        found: tuple[tuple[int, float], ...] = ()
+        if len(word) >= 3 and not any(ch.isdigit() for ch in word):
+            terms = analyse_terms(word)
+            if word.lower() not in self.filler and not any(t in self.filler for t in terms if t[0] != "~"):
+                found = tuple((self.index[t], PART_WEIGHT if t[0] == "~" else 1.0) for t in terms if t in self.index)
+        if len(self._word_cache) > 100_000:
+            self._word_cache.clear()
+        self._word_cache[word] = found
+        return found
 
-    def inferred(self, text: str, goal_id: str) -> Evidence:
+    def inferred(self, reading: Reading | str, goal_id: str) -> Evidence:
+        if isinstance(reading, str):
+            reading = self.reading(reading)
         weights = self.model.weights(goal_id)
-        if weights is None:
+        if weights is None or reading.X is None:
             return Evidence()
-        spans = sentences(text)
-        if not spans:
-            return Evidence()
-        folded_text = fold(text)
-        phrases = [p for p in self.goal_phrases(goal_id) if p in folded_text]
-        X = self.model.tfidf.transform(self.model.vectoriser.transform(
-            [self.model.featurise(text[a:b]) for a, b in spans]))
-        carried = X @ weights
+        text = reading.text
+        phrases = [p for p in self.goal_phrases(goal_id) if p in reading.folded]
+        carried = reading.X @ weights
         order = [i for i in np.argsort(-carried, kind="stable") if carried[i] > 0][:MAX_SENTENCES]
         if len(order) == 2 and carried[order[1]] < SECOND_SENTENCE_SHARE * carried[order[0]]:
             order = order[:1]
@@ -131,7 +177,7 @@ class EvidenceFinder:
         evidence = Evidence()
         marked_words: list[str] = []
         for i in chosen:
-            a, b = spans[i]
+            a, b = reading.spans[i]
             sentence = text[a:b]
             marks: list[tuple[int, int]] = []
             for phrase in phrases:
@@ -140,12 +186,11 @@ class EvidenceFinder:
                         marks.append((s, e))
                         marked_words.append(sentence[s:e])
             scored = []
-            for m in _WORD.finditer(sentence):
-                if any(m.start() < me and ms < m.end() for ms, me in marks):
-                    continue
-                w = self._word_weight(m.group(), weights)
-                if w >= MIN_MARK_WEIGHT:
-                    scored.append((w, m.span()))
+            for start, end, features in reading.words[i]:
+                if features and not any(start < me and ms < end for ms, me in marks):
+                    w = max(weights[j] * factor for j, factor in features)
+                    if w >= MIN_MARK_WEIGHT:
+                        scored.append((w, (start, end)))
             top = max((w for w, _ in scored), default=0.0)
             scored = [(w, span) for w, span in scored if w >= MARK_SHARE * top]
             for _, span in sorted(scored, key=lambda x: -x[0])[:MAX_MARKS_PER_SENTENCE]:
@@ -156,23 +201,21 @@ class EvidenceFinder:
         words = list(dict.fromkeys(w.lower() for w in marked_words))
         if words:
             evidence.strings.append("ord: " + ", ".join(words[:8]))
-        evidence.resembles = phrases[0] if phrases else self._nearest_reference(
-            " ".join(s["text"] for s in evidence.sentences) or text, goal_id, weights)
+        evidence.resembles = phrases[0] if phrases else self._nearest_reference(reading, chosen, goal_id)
         if evidence.resembles:
             evidence.strings.append("liknar: " + quote(evidence.resembles))
         return evidence
 
-    def _nearest_reference(self, text: str, goal_id: str, weights: np.ndarray) -> str | None:
-        """The reference most like the text in the words that matter for this goal (cosine over the
-        features that pull toward the goal, each scaled by how much it pulls)."""
-        refs = self._ref_vectors.get(goal_id)
-        if refs is None:
+    def _nearest_reference(self, reading: Reading, chosen: list[int], goal_id: str) -> str | None:
+        found = self._refs.get(goal_id)
+        if found is None or not chosen:
             return None
-        pull = np.clip(weights, 0.0, None)
-        refs = refs.multiply(pull).tocsr()
-        vector = self.model.vector(text).multiply(pull).tocsr()
-        norms = np.sqrt(refs.multiply(refs).sum(axis=1)).A.ravel() * np.sqrt(vector.multiply(vector).sum())
-        sims = (refs @ vector.T).toarray().ravel() / np.where(norms > 0, norms, 1.0)
+        pull, refs = found
+        vector = np.asarray(reading.X[chosen].sum(axis=0)).ravel() * pull
+        norm = np.linalg.norm(vector)
+        if not norm:
+            return None
+        sims = refs @ (vector / norm)
         best = int(np.argmax(sims))
         return self.references[goal_id][best] if sims[best] >= MIN_RESEMBLANCE else None
 

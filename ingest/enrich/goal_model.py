@@ -15,26 +15,21 @@ Agenda 2030 goal 10). Training is deterministic and takes a few seconds.
 """
 from __future__ import annotations
 
-import re
 import warnings
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from sklearn.feature_extraction import DictVectorizer
-from sklearn.feature_extraction.text import TfidfTransformer
+from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from ingest.enrich.explicit_goals import fold
-from ingest.enrich.goals import Frameworks, Goal, LabelledText
-from search.text import analyse_terms
+from ingest.enrich.goal_features import INFERRED_LEVELS, PART_WEIGHT, Featuriser, Vectoriser, definition_texts
+from ingest.enrich.goals import Frameworks, LabelledText
 
-INFERRED_LEVELS = ("malomrade", "delmal", "omrade", "sdg")  # vision links only when written out
+__all__ = ["INFERRED_LEVELS", "PART_WEIGHT", "GoalModel", "definition_texts"]
 NONE = "-"  # the class "about none of this group's goals"
-PART_WEIGHT = 0.5  # compound parts count, but less than whole words
-PHRASE_WEIGHT = 1.0  # a goal phrase found in the text, beside its words
+NONE_BALANCE = 3.0  # in training, "none of these" weighs at most this many times an average goal
+GOAL_BALANCE = 1.0  # 1: every goal's examples weigh the same in training; 0: as many as there are
 REGULARISATION = 4.0  # C of the logistic regressions (chosen on the dev set, see bench/eval_linking.py)
 DEFINITION_WEIGHT = 1.0  # one pseudo-text per part of a goal's definition
 VERDICT_WEIGHT = 2.0  # a person's verdict counts more than a curated example
@@ -54,45 +49,6 @@ class Group:
         return f"{self.framework}/{self.level}"
 
 
-class Featuriser:
-    """Text → weighted terms: stems, compound parts ("~stem") and goal phrases ("»phrase")."""
-
-    def __init__(self, frameworks: Frameworks):
-        phrases = set()
-        for goal in frameworks.iter_goals():
-            if goal.wording_known:
-                for p in [*goal.phrases, goal.label, *goal.aliases]:
-                    folded = fold(p)
-                    if " " in folded and not re.search(r"\d", folded) and len(folded) <= 80:
-                        phrases.add(folded)
-        self.phrases = sorted(phrases)
-        self._phrase_re = {p: re.compile(r"(?<!\w)" + re.escape(p) + r"(?!\w)") for p in self.phrases}
-
-    def __call__(self, text: str) -> dict[str, float]:
-        counts: Counter = Counter()
-        for term in analyse_terms(text):
-            if not any(ch.isdigit() for ch in term):
-                counts[term] += PART_WEIGHT if term.startswith("~") else 1.0
-        folded = fold(text)
-        for phrase in self.phrases:
-            if phrase in folded and self._phrase_re[phrase].search(folded):
-                counts["»" + phrase] += PHRASE_WEIGHT
-        return dict(counts)
-
-    def found_phrases(self, text: str) -> list[str]:
-        return [t[1:] for t in self(text) if t.startswith("»")]
-
-
-def definition_texts(frameworks: Frameworks, goal: Goal) -> list[str]:
-    """Pseudo-texts that define a goal: its label and description, its phrases, its keywords, and each
-    finer node below it that is not a target of its own (a Westum område's mål and aktiviteter)."""
-    texts = [f"{goal.label}. {goal.description}", " . ".join(goal.phrases), " . ".join(goal.keywords)]
-    for child in frameworks.descendants(goal):
-        if child.level not in INFERRED_LEVELS and child.wording_known:
-            texts.append(" . ".join([child.label, child.description, *child.phrases, *child.keywords]))
-    return [t for t in texts if t.strip(" .")]
-
-
 def _softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -102,32 +58,54 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 class GroupModel:
     """One group's classifier: goals plus NONE, with a fitted temperature."""
 
-    def __init__(self, group: Group, classes: list[str], model: LogisticRegression | None, temperature: float):
+    def __init__(self, group: Group, classes: list[str], model: LogisticRegression | None, temperature: float,
+                 none_bias: float = 0.0):
         self.group = group
         self.classes = classes
         self.model = model
         self.temperature = temperature
+        self.shift = np.array([none_bias if c == NONE else 0.0 for c in classes])
+        if model is not None:
+            coef, intercept = model.coef_, model.intercept_
+            if coef.shape[0] == 1:  # two classes: sklearn keeps one row, for the second class
+                coef, intercept = np.vstack([np.zeros_like(coef[0]), coef[0]]), np.array([0.0, intercept[0]])
+            self._coef_t, self._intercept = np.ascontiguousarray(coef.T), intercept
 
     def logits(self, X) -> np.ndarray:
+        """The same as the model's decision_function, without its checks (called for every passage)."""
         if self.model is None:
             return np.zeros((X.shape[0], len(self.classes)))
-        raw = self.model.decision_function(X)
-        if raw.ndim == 1:  # two classes: sklearn gives one column
-            raw = np.column_stack([np.zeros_like(raw), raw])
-        return raw
+        return np.asarray(X @ self._coef_t) + self._intercept
 
     def probabilities(self, X) -> np.ndarray:
-        return _softmax(self.logits(X) / self.temperature)
+        return _softmax(self.logits(X) / self.temperature + self.shift)
 
     def weights(self, goal_id: str) -> np.ndarray | None:
         """How much each feature pulls a text toward the goal rather than the group's other classes."""
         if self.model is None or goal_id not in self.classes:
             return None
-        coef = self.model.coef_
-        if coef.shape[0] == 1:
-            row = coef[0] if self.classes.index(goal_id) == 1 else -coef[0]
-            return row
+        coef = self._coef_t.T
         return coef[self.classes.index(goal_id)] - coef.mean(axis=0)
+
+
+def _rebalanced(y: list[str], weights: np.ndarray) -> np.ndarray:
+    """Training weights: each goal's examples together weigh the same (GOAL_BALANCE = 1; 0 keeps them as they
+    are), and NONE at most NONE_BALANCE times an average goal. Most training texts are about other groups'
+    goals, and some goals have many more examples than others; neither should decide the ranking."""
+    labels = np.array(y)
+    none = labels == NONE
+    goals = sorted(set(y) - {NONE})
+    if not goals:
+        return weights
+    out = weights.astype(float).copy()
+    average_goal = weights[~none].sum() / len(goals)
+    for goal in goals:
+        mask = labels == goal
+        total = weights[mask].sum()
+        out[mask] *= (average_goal / total) ** GOAL_BALANCE
+    if none.any():
+        out[none] *= min(1.0, NONE_BALANCE * average_goal / weights[none].sum())
+    return out
 
 
 def _fit(X, y: list[str], weights: np.ndarray) -> LogisticRegression | None:
@@ -141,13 +119,18 @@ def _fit(X, y: list[str], weights: np.ndarray) -> LogisticRegression | None:
     return model
 
 
-def _temperature(logits: np.ndarray, gold: np.ndarray, weights: np.ndarray) -> float:
-    """The T that makes softmax(logits / T) best predict held-out labels (negative log-likelihood)."""
-    def nll(log_t: float) -> float:
-        p = _softmax(logits / np.exp(log_t))[np.arange(len(gold)), gold]
+def _calibrate(logits: np.ndarray, gold: np.ndarray, weights: np.ndarray, none: int | None) -> tuple[float, float]:
+    """Temperature T and a bias b on the NONE class that make softmax(logits / T + b·[NONE]) best predict
+    held-out labels (weighted negative log-likelihood). The bias undoes the rebalancing of NONE in training."""
+    shift = np.zeros(logits.shape[1])
+
+    def nll(params: np.ndarray) -> float:
+        if none is not None:
+            shift[none] = params[1]
+        p = _softmax(logits / np.exp(params[0]) + shift)[np.arange(len(gold)), gold]
         return float(-(weights * np.log(np.clip(p, 1e-12, 1.0))).sum())
-    best = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
-    return float(np.exp(best.x))
+    best = minimize(nll, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-4})
+    return float(np.exp(np.clip(best.x[0], -3, 3))), float(best.x[1]) if none is not None else 0.0
 
 
 class GoalModel:
@@ -164,10 +147,9 @@ class GoalModel:
         items += [LabelledText(v.text, v.goal_ids, v.labelled, v.rejected, v.source, VERDICT_WEIGHT * v.weight)
                   for v in verdicts]
         features = [self.featurise(item.text) for item in items]
-        self.vectoriser = DictVectorizer(sort=True)
-        self.tfidf = TfidfTransformer(sublinear_tf=True)
-        X = self.tfidf.fit_transform(self.vectoriser.fit_transform(features))
-        self.feature_names = self.vectoriser.get_feature_names_out()
+        self.vectoriser = Vectoriser(features)
+        X = self.vectoriser.transform(features)
+        self.feature_names = self.vectoriser.names
         self.models = {grp.key: self._train_group(grp, X, items) for grp in self.groups}
         self._children = {
             g.global_id: [c for c in (frameworks.get(cid) for cid in g.children) if c.global_id in self._group_of]
@@ -216,10 +198,10 @@ class GoalModel:
 
     def _train_group(self, group: Group, X, items: list[LabelledText]) -> GroupModel:
         rows, y, w = self._rows(group, items, range(len(items)))
-        classes = sorted(set(y) | set(group.goal_ids))
-        model = _fit(X[rows], y, w)
-        if model is not None:
-            classes = list(model.classes_)
+        model = _fit(X[rows], y, _rebalanced(y, w))
+        if model is None:
+            return GroupModel(group, sorted(set(y) | set(group.goal_ids)), None, 1.0)
+        classes = list(model.classes_)
         # Calibration: fit on all but one fold of the examples (definitions always in), score that fold.
         held_logits, held_gold, held_w = [], [], []
         example_ids = list(range(self._n_definitions, len(items)))
@@ -228,24 +210,24 @@ class GoalModel:
             keep = [i for i in range(len(items)) if i < self._n_definitions or i % CALIBRATION_FOLDS != fold_no]
             r_train, y_train, w_train = self._rows(group, items, keep)
             r_held, y_held, w_held = self._rows(group, items, held)
-            fold_model = _fit(X[r_train], y_train, w_train)
-            if fold_model is None or not r_held:
-                continue
-            fold_logits = GroupModel(group, list(fold_model.classes_), fold_model, 1.0).logits(X[r_held])
-            index = {c: k for k, c in enumerate(fold_model.classes_)}
-            known = [k for k, label in enumerate(y_held) if label in index]
-            held_logits.append(fold_logits[known])
-            held_gold.append(np.array([index[y_held[k]] for k in known]))
-            held_w.append(w_held[known])
-            # A class missing from this fold's training: its column cannot be compared; leave it out.
-        temperature = 1.0
+            fold_model = _fit(X[r_train], y_train, _rebalanced(y_train, w_train))
+            if fold_model is None or not r_held or list(fold_model.classes_) != classes:
+                continue  # a class missing from this fold's training: its scores cannot be compared
+            held_logits.append(GroupModel(group, classes, fold_model, 1.0).logits(X[r_held]))
+            held_gold.append(np.array([classes.index(label) for label in y_held]))
+            held_w.append(w_held)
+        temperature, none_bias = 1.0, 0.0
         if held_logits:
-            temperature = _temperature(np.vstack(held_logits), np.concatenate(held_gold), np.concatenate(held_w))
-        return GroupModel(group, classes, model, temperature)
+            temperature, none_bias = _calibrate(np.vstack(held_logits), np.concatenate(held_gold),
+                                                np.concatenate(held_w), classes.index(NONE) if NONE in classes else None)
+        return GroupModel(group, classes, model, temperature, none_bias)
 
     # -- prediction ----------------------------------------------------------------------------
     def vector(self, text: str):
-        return self.tfidf.transform(self.vectoriser.transform([self.featurise(text)]))
+        return self.vectoriser.transform([self.featurise(text)])
+
+    def vectors(self, texts: list[str]):
+        return self.vectoriser.transform([self.featurise(t) for t in texts])
 
     def group_probabilities(self, X) -> dict[str, float]:
         """Each goal's probability from its own group's model, before the hierarchy."""
@@ -260,7 +242,10 @@ class GoalModel:
 
     def scores(self, text: str) -> dict[str, float]:
         """Probability in [0, 1] that the text is about each goal, with the hierarchy applied."""
-        X = self.vector(text)
+        return self.scores_of(self.featurise(text))
+
+    def scores_of(self, features: dict[str, float]) -> dict[str, float]:
+        X = self.vectoriser.transform([features])
         if X.nnz == 0:
             return {}
         own = self.group_probabilities(X)

@@ -96,6 +96,7 @@ class LabelledText:
     rejected: tuple[str, ...] = ()
     source: str = ""
     weight: float = 1.0
+    quotable: bool = False  # written as an example to show people ("liknar: …"); plans' passages and verdicts are not
 
 
 class Frameworks:
@@ -293,5 +294,6 @@ def _load_labelled(path: Path, frameworks: Frameworks) -> list[LabelledText]:
         unknown = [g for g in ids if frameworks.get(g) is None]
         if unknown:
             raise GoalFrameworkError(f"examples/{path.name}: okänt mål-id {unknown[0]}.")
-        out.append(LabelledText(text, tuple(ids), labelled, source=str(item.get("source") or path.name)))
+        out.append(LabelledText(text, tuple(ids), labelled, source=str(item.get("source") or path.name),
+                                quotable="labelled" in data))
     return out

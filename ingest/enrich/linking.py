@@ -98,14 +98,15 @@ class GoalLinker:
 
     def _references(self, curated: list[LabelledText]) -> dict[str, list[str]]:
         """What a passage may be said to resemble, per goal: its label, phrases and description, the labels
-        of the finer goals under it, and the sentences of curated examples about it (never verdicts)."""
+        of the finer goals under it, and the sentences of curated examples about it (never a verdict's passage,
+        which may be internal, nor a plan's)."""
         references: dict[str, list[str]] = {}
         for goal in self.targets:
             below = {goal.global_id} | {d.global_id for d in self.frameworks.descendants(goal)}
             refs = [goal.label, *goal.phrases, goal.description]
             refs += [d.label for d in self.frameworks.descendants(goal) if d.level not in INFERRED_LEVELS]
             for ex in curated:
-                if below.intersection(ex.goal_ids):
+                if ex.quotable and below.intersection(ex.goal_ids):
                     refs += [ex.text[a:b] for a, b in sentences(ex.text)]
             references[goal.global_id] = [r for r in refs if r and not re.search(r"\d", r)]
         return references
@@ -144,8 +145,9 @@ class GoalLinker:
                 self._add(links, parent, 0.9, "explicit", via)
 
         context = context_text(text, headings)
+        reading = self.evidence.reading(context)
         inferred = []
-        for goal_id, probability in self.inferred_scores(context).items():
+        for goal_id, probability in self.model.scores_of(reading.total).items():
             goal = self.frameworks.get(goal_id)
             score = probability if goal.framework in scope else probability * OUT_OF_SCOPE_WEIGHT
             if goal_id not in links and score >= MIN_SUGGESTION:
@@ -153,8 +155,10 @@ class GoalLinker:
         room = max(0, top_k - len(links))
         for score, goal_id in sorted(inferred, key=lambda x: (-x[0], x[1]))[:room]:
             goal = self.frameworks.get(goal_id)
-            self._add(links, goal, score, "inferred", self.evidence.inferred(context, goal_id),
-                      in_scope=goal.framework in scope)
+            evidence = Evidence()
+            if score >= KEEP_LINK_SCORE:  # evidence costs time; links weaker than this are never kept
+                evidence = self.evidence.inferred(reading, goal_id)
+            self._add(links, goal, score, "inferred", evidence, in_scope=goal.framework in scope)
         ranked = sorted(links.values(), key=lambda l: (l.kind != "explicit", -l.score, l.goal_id))
         return ranked[:top_k]
 
