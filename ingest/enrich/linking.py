@@ -24,7 +24,7 @@ from ingest.enrich.goal_model import INFERRED_LEVELS, GoalModel
 from ingest.enrich.goal_scope import ScopeMatcher
 from ingest.enrich.goals import Frameworks, Goal, LabelledText
 
-SHOW_LINK_SCORE = 0.5  # inferred links at least this probable are shown by default (chosen on the dev set)
+SHOW_LINK_SCORE = 0.6  # inferred links at least this probable are shown by default (chosen on the dev set and CV)
 KEEP_LINK_SCORE = 0.15  # weaker suggestions than this are not kept at all
 OUT_OF_SCOPE_WEIGHT = 0.5  # an inferred link to a framework the document is outside: a weaker suggestion at most
 MIN_SUGGESTION = 0.05  # link() drops anything weaker
