@@ -24,6 +24,7 @@ ranking count at their expected value under random tie-breaking.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -244,7 +245,14 @@ def evaluate_plan(frameworks: Frameworks) -> None:
 
 # -- B: descriptions -------------------------------------------------------------------------------
 def evaluate_files(frameworks: Frameworks, paths: list[Path], verbose: bool) -> None:
-    old, new = CentroidLinker(frameworks), GoalLinker(frameworks)
+    started = time.perf_counter()
+    old = CentroidLinker(frameworks)
+    built_old = time.perf_counter() - started
+    new = GoalLinker(frameworks)
+    built_new = time.perf_counter() - started - built_old
+    texts = [i["text"] for path in paths for i in load_descriptions(path, frameworks)[0]]
+    print(f"\nBygga länkaren: tidigare {built_old:.1f} s, tränad {built_new:.1f} s (träning med kalibrering). "
+          f"link() per text, median: tidigare {_median_ms(old, texts):.1f} ms, tränad {_median_ms(new, texts):.1f} ms")
     methods = [("tidigare länkare (centroid)", old_scorer(old), OLD_SHOWN),
                (f"tränad länkare (visas ≥ {SHOW_LINK_SCORE})", new_scorer(new), SHOW_LINK_SCORE)]
     for path in paths:
@@ -272,6 +280,15 @@ def evaluate_files(frameworks: Frameworks, paths: list[Path], verbose: bool) -> 
                 print("\n".join(shown) if shown else "    inga")
                 if len(misses) > len(shown):
                     print(f"    … och {len(misses) - len(shown)} till (--verbose)")
+
+
+def _median_ms(linker, texts: list[str]) -> float:
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        linker.link(text, [])
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times) if times else float("nan")
 
 
 # -- C: cross-validation over the curated examples -------------------------------------------------

@@ -99,9 +99,10 @@ class Reading:
         self._words = None
 
     @property
-    def X(self):
+    def X(self) -> np.ndarray | None:
+        """The sentences' vectors, dense: a passage has a few sentences, and every link reads them."""
         if self._X is None and self.spans:
-            self._X = self.finder.model.vectoriser.transform(self.features)
+            self._X = self.finder.model.vectoriser.transform(self.features).toarray()
         return self._X
 
     @property
@@ -211,7 +212,7 @@ class EvidenceFinder:
         if found is None or not chosen:
             return None
         pull, refs = found
-        vector = np.asarray(reading.X[chosen].sum(axis=0)).ravel() * pull
+        vector = reading.X[chosen].sum(axis=0) * pull
         norm = np.linalg.norm(vector)
         if not norm:
             return None

@@ -151,6 +151,7 @@ class GoalModel:
         X = self.vectoriser.transform(features)
         self.feature_names = self.vectoriser.names
         self.models = {grp.key: self._train_group(grp, X, items) for grp in self.groups}
+        self._weights: dict[str, np.ndarray | None] = {}
         self._children = {
             g.global_id: [c for c in (frameworks.get(cid) for cid in g.children) if c.global_id in self._group_of]
             for g in self.targets
@@ -262,5 +263,8 @@ class GoalModel:
         return {g: min(1.0, max(0.0, s)) for g, s in scores.items()}
 
     def weights(self, goal_id: str) -> np.ndarray | None:
-        group = self._group_of.get(goal_id)
-        return self.models[group.key].weights(goal_id) if group else None
+        """How much each feature pulls a text toward the goal (for evidence); computed once per goal."""
+        if goal_id not in self._weights:
+            group = self._group_of.get(goal_id)
+            self._weights[goal_id] = self.models[group.key].weights(goal_id) if group else None
+        return self._weights[goal_id]
