@@ -59,6 +59,9 @@ def test_scope_names_in_title_organisation_or_repeatedly_in_text(frameworks):
     assert "rus-vastmanland" not in scopes.in_document(texts=["Tack till Anton Norberg och Lisa Berg."])
     # ... and "RUS" alone is also the national emissions database.
     assert "rus-vastmanland" not in scopes.in_document(texts=["Statistik från RUS.", "Källa: RUS"])
+    # Quoting a goal's wording names its framework; a short label shared with other plans does not.
+    assert "rus-vastmanland" in scopes.in_text("#17 Öka andelen elever som fullföljer sina studier")
+    assert "natverk-westum" not in scopes.in_text("Vi arbetar med strategisk kompetensförsörjning.")
     # An editor's placement replaces what the text says; global frameworks stay.
     assert scopes.in_document(title="Västmanlands plan", override=set()) == {"agenda-2030"}
     assert scopes.in_document(override={"natverk-westum"}) == {"agenda-2030", "natverk-westum"}

@@ -22,6 +22,7 @@ _SDG_REF = re.compile(
     r"\b(?:globala\s+mål(?:et)?|agenda\s+2030[-\s]*mål(?:et)?|sdg|hållbarhetsmål(?:et)?)\s*(?:nr\.?\s*)?(\d{1,2})\b",
     re.IGNORECASE,
 )
+NAMING_WORDS = 4  # a goal label this long, written out, names its framework ("Strategisk kompetensförsörjning" does not)
 _SDG_REF_AFTER = re.compile(r"\bmål\s+(\d{1,2})\s+(?:i|inom|enligt)\s+(?:agenda\s+2030|de\s+globala\s+målen)", re.IGNORECASE)
 
 
@@ -66,6 +67,23 @@ class ExplicitMatcher:
                 if goal.level == level and (folded.startswith(label) or label.startswith(folded)):
                     return goal
         return candidates[0] if len(candidates) == 1 else None
+
+    def named_frameworks(self, text: str) -> set[str]:
+        """Frameworks whose goals the text names in words: a goal's label of NAMING_WORDS words or more,
+        written out or after its number ("#17 Öka andelen elevers som fullföljer …"). Quoting a goal's
+        wording names its framework as clearly as naming the region does."""
+        found = set()
+        folded = fold(text)
+        for label, goal in self._labels:
+            if len(label.split()) >= NAMING_WORDS and label in folded:
+                found.add(goal.framework)
+        for m in _HASH_REF.finditer(text):
+            rest = fold(m.group(2) or "")
+            if len(rest.split()) >= NAMING_WORDS:
+                for label, goal in self._labels:
+                    if goal.number == int(m.group(1)) and (label.startswith(rest) or rest.startswith(label)):
+                        found.add(goal.framework)
+        return found
 
     def find(self, text: str, in_heading: bool = False) -> list[ExplicitRef]:
         found: dict[str, ExplicitRef] = {}

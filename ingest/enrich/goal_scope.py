@@ -1,6 +1,6 @@
 """Which goal frameworks a document is within: the document names the framework, its owner or its
-region (the `scope:` names in the framework's YAML), an editor placed it there, or the framework is
-global (Agenda 2030).
+region (the `scope:` names in the framework's YAML) or quotes one of its goals' wording, an editor
+placed it there, or the framework is global (Agenda 2030).
 
 A framework's explicit references ("#7", "delmål 4", "Prioriterat område 2") count only inside its
 scope, and its inferred links outside it are weaker suggestions at most: "#3" in Region Halland's
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from ingest.enrich.explicit_goals import ExplicitMatcher
 from ingest.enrich.goals import Frameworks
 
 # A name in the title or the organisation puts a document in scope at once; in the running text it
@@ -21,6 +22,7 @@ DOCUMENT_MIN_MENTIONS = 2
 class ScopeMatcher:
     def __init__(self, frameworks: Frameworks):
         self.frameworks = frameworks
+        self.matcher = ExplicitMatcher(frameworks)
         self.global_ids = frozenset(fw.id for fw in frameworks.frameworks.values() if fw.scope_global)
         self._patterns: dict[str, re.Pattern] = {}
         for fw in frameworks.frameworks.values():
@@ -37,7 +39,8 @@ class ScopeMatcher:
     def in_text(self, text: str, headings: Iterable[str] = ()) -> set[str]:
         """Frameworks in scope for a single text (what `kunskapsbank link` and /api/link are given)."""
         context = " \n".join([*headings, text])
-        return set(self.global_ids) | {fw for fw in self._patterns if self.mentions(fw, context) >= 1}
+        named = set().union(*(self.matcher.named_frameworks(t) for t in [*headings, text]))
+        return set(self.global_ids) | named | {fw for fw in self._patterns if self.mentions(fw, context) >= 1}
 
     def in_document(self, title: str = "", organisation: str = "", texts: Iterable[str] = (),
                     override: set[str] | None = None) -> set[str]:
@@ -49,8 +52,11 @@ class ScopeMatcher:
         front = f"{title or ''} \n{organisation or ''}"
         counts = {fw: self.mentions(fw, front) for fw in self._patterns}
         found |= {fw for fw, n in counts.items() if n}
+        texts = list(texts)
         remaining = [fw for fw in self._patterns if fw not in found]
         if remaining:
             body = "\n".join(texts)
             found |= {fw for fw in remaining if self.mentions(fw, body) >= DOCUMENT_MIN_MENTIONS}
+        for text in texts:
+            found |= self.matcher.named_frameworks(text)
         return found
