@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: start test install install-test assets browser corpus bench eval clean
+.PHONY: start test screenshots install install-test assets browser corpus bench eval clean
 
 ## Install everything, ingest the sample corpus and serve the web UI on http://127.0.0.1:8000
 start: install assets
@@ -15,6 +15,10 @@ start: install assets
 ## Install test dependencies (Chromium included) and run the whole test suite
 test: install-test assets browser
 	$(BIN)/python -m pytest -q
+
+## Refresh the screenshots in docs/ (README) from the browser tests; `make test` writes them to a temporary folder
+screenshots: install-test assets browser
+	KUNSKAPSBANK_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider -m screenshots tests/test_browser.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +30,9 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 
+## Front-end libraries from npm (package-lock.json); none of them needs an install script
 assets:
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

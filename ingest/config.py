@@ -8,6 +8,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("KUNSKAPSBANK_CORPUS", REPO_ROOT / "corpus"))
 GOALS_DIR = CORPUS_DIR / "goals"
+
+
+def goals_dir() -> Path:
+    """The goal frameworks in use: `--goals-dir` / $KUNSKAPSBANK_GOALS, else corpus/goals."""
+    return Path(os.environ.get("KUNSKAPSBANK_GOALS") or GOALS_DIR)
+
+
 # The team's shared folder (seed texts, real third-party files) sits beside the checkout; tests,
 # evaluations and corpus builders find it here, never through a path of one machine.
 SHARED_DIR = Path(os.environ.get("KUNSKAPSBANK_SHARED", REPO_ROOT.parent / "shared"))

@@ -1,14 +1,16 @@
 """Ingest files: convert, split, extract entities, link goals, write the catalogue, index.
 
 One bad file never stops a batch: every file ends as ingested, unchanged or failed with a
-Swedish reason, and every attempt is written to the catalogue's ingest log.
+Swedish reason, and every attempt is written to the catalogue's ingest log. A document's identity and
+visibility are its own: a re-ingest keeps the stored visibility unless a person gives one (flag, sidecar,
+upload form), and making an internal document public is recorded in the audit log. Writes to the
+catalogue and the index happen under the data directory's writer lock, one writer at a time.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
-import re
 import shutil
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ingest.convert import metadata
-from ingest.store.catalogue import Catalogue, DocumentRecord, now_iso
 from ingest.config import DataDir, Limits
-from ingest.model import ConversionError
+from ingest.convert import metadata
 from ingest.convert.splitter import split
+from ingest.model import ConversionError
+from ingest.store.catalogue import Catalogue, DocumentRecord, now_iso
+from ingest.store.writer_lock import batch_lease, writer_lock
 
 logger = logging.getLogger(__name__)
 
@@ -89,17 +92,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9åäö]+", "-", name.lower()).strip("-")
-
-
 class Ingester:
     """Ingests files into one data directory. Not thread-safe: one ingest at a time per data dir."""
 
-    def __init__(self, data: DataDir, limits: Limits = Limits(), *, index=None, knowledge=None):
+    def __init__(self, data: DataDir, limits: Limits = Limits(), *, index=None, knowledge=None, actor: str = ""):
         self.data = data.ensure()
         self.limits = limits
         self.catalogue = Catalogue(data.catalogue)
+        self.actor = actor  # who asked ("cli:anna", an uploader): kept with versions and in the audit log
         self._index = index
         self._knowledge = knowledge
         # Files converted at once: each conversion runs in its own process next to this one's analysis.
@@ -116,16 +116,23 @@ class Ingester:
             self._index = SearchIndex(self.data.index)
             # Whatever a crash (or a new analyser) left different between catalogue and index is
             # repaired before any new write.
-            sync(self.catalogue, self._index)
+            with writer_lock(self.data.root):
+                sync(self.catalogue, self._index, self.knowledge.frameworks)
         return self._index
 
     @property
     def knowledge(self):
         if self._knowledge is None:
-            from ingest.enrich.knowledge import Knowledge
+            from ingest.enrich import shared
 
-            self._knowledge = Knowledge.load()
+            self._knowledge = shared.knowledge()
         return self._knowledge
+
+    @property
+    def fingerprint(self) -> str:
+        from ingest.enrich import shared
+
+        return shared.fingerprint()
 
     # -- public ------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | os.PathLike], *, visibility: str | None = None,
@@ -134,10 +141,11 @@ class Ingester:
         converted in their own processes, so a folder keeps both cores busy."""
         report = IngestReport()
         files = list(iter_files(paths))
+        self.reanalyse_stale()
         self._batching = True
         flush_at = time.monotonic() + INDEX_BATCH_SECONDS
         try:
-            with ThreadPoolExecutor(max_workers=max(1, self.workers - 1)) as pool:
+            with batch_lease(self.data.root), ThreadPoolExecutor(max_workers=max(1, self.workers - 1)) as pool:
                 ahead: dict[int, Future] = {}
 
                 def convert_ahead(i: int) -> None:
@@ -169,15 +177,43 @@ class Ingester:
             from ingest.store.indexing import index_documents
 
             pending, self._pending_index = self._pending_index, []
-            index_documents(self.catalogue, self.index, pending)
+            with writer_lock(self.data.root):
+                index_documents(self.catalogue, self.index, pending, self.knowledge.frameworks)
+
+    def reanalyse_stale(self, progress: Callable[[str], None] | None = None) -> list[str]:
+        """Entities and goal links again, from stored text, for every document the knowledge has moved on
+        from (a new framework, gazetteer or linker); returns the documents done."""
+        from ingest.enrich.reanalysis import stale_documents
+
+        return self.reanalyse(stale_documents(self.catalogue, self.fingerprint), progress)
+
+    def reanalyse_all(self, progress: Callable[[str], None] | None = None) -> list[str]:
+        return self.reanalyse([d.id for d in self.catalogue.documents()], progress)
+
+    def reanalyse(self, stale: list[str], progress: Callable[[str], None] | None = None) -> list[str]:
+        from ingest.enrich.reanalysis import reanalyse
+
+        done: list[str] = []
+        batching, self._batching = self._batching, True
+        try:
+            for start in range(0, len(stale), INDEX_BATCH):
+                with writer_lock(self.data.root):
+                    batch = reanalyse(self.catalogue, self.knowledge, self.fingerprint,
+                                      stale[start:start + INDEX_BATCH], progress=progress)
+                self._pending_index += batch
+                self.flush_index()
+                done += batch
+        finally:
+            self._batching = batching
+        return done
 
     def _convert_if_changed(self, path: Path, visibility: str | None):
         """(sha256, conversion or exception) for a file ingest_file will need to convert; None otherwise."""
         try:
             sha = sha256_of(path)
             existing = self.catalogue.document_by_source(printable(str(path.resolve())))
-            if existing and existing.sha256 == sha and (visibility is None or visibility == existing.visibility):
-                return None
+            if existing and existing.sha256 == sha:
+                return None  # same file: nothing to convert (visibility and analysis are updated in place)
             from ingest.convert import convert_isolated
 
             return sha, convert_isolated(path, self.limits)
@@ -197,11 +233,13 @@ class Ingester:
         except OSError as exc:
             return self._fail(report, path, source, name, None, _os_reason(exc))
         existing = self.catalogue.document_by_source(source)
-        if existing and existing.sha256 == sha and (visibility is None or visibility == existing.visibility):
+        chosen = visibility or metadata.read_sidecar(path).get("visibility")  # a person's explicit choice
+        if chosen is not None and chosen not in ("public", "internal"):
+            chosen = "internal"  # an unknown value: err on the side of not publishing
+        if existing and existing.sha256 == sha:
+            self._update_in_place(existing, chosen)
             report.unchanged.append(printable(str(path)))
             self.catalogue.log(source, name, "unchanged", sha256=sha, document_id=existing.id)
-            if existing.indexed_sha256 != existing.sha256:
-                self.index_document(existing.id)
             return existing.id
         try:
             if prepared is not None and prepared[0] == sha:
@@ -226,6 +264,7 @@ class Ingester:
 
         meta = metadata.resolve(path, converted, extra_meta)
         doc_id = existing.id if existing else self._new_document_id(name, source)
+        new_visibility = chosen or (existing.visibility if existing else "public")
         sections, passages = split(doc_id, converted.blocks, meta["title"])
         if not passages:
             return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
@@ -248,22 +287,27 @@ class Ingester:
             organisation=meta["organisation"],
             year=meta["year"],
             doc_type=meta["doc_type"],
-            visibility=visibility or meta["visibility"],
+            visibility=new_visibility,
             pages=converted.pages,
             original_path=original,
             warnings=warnings,
             ingested_at=now_iso(),
+            analysis_fingerprint=self.fingerprint,
         )
-        self.catalogue.replace_document(
-            record,
-            sections=[s.__dict__ for s in sections],
-            passages=[p.__dict__ for p in passages],
-            mentions=mentions,
-            entities=entities,
-            links=links,
-        )
-        self.catalogue.log(source, name, "ingested", sha256=sha, document_id=doc_id)
-        self.index_document(doc_id)
+        with writer_lock(self.data.root):
+            self.catalogue.replace_document(
+                record,
+                sections=[s.__dict__ for s in sections],
+                passages=[p.__dict__ for p in passages],
+                mentions=mentions,
+                entities=entities,
+                links=links,
+                ingested_by=self.actor,
+            )
+            if existing and existing.visibility == "internal" and new_visibility == "public":
+                self._audit("document.publish", doc_id, {"file_name": name, "source": source})
+            self.catalogue.log(source, name, "ingested", sha256=sha, document_id=doc_id)
+            self.index_document(doc_id)
         report.ingested.append(printable(str(path)))
         report.passages += len(passages)
         report.warnings.extend({"path": printable(str(path)), "warning": w} for w in warnings)
@@ -275,17 +319,40 @@ class Ingester:
             return
         from ingest.store.indexing import index_document
 
-        index_document(self.catalogue, self.index, document_id)
+        with writer_lock(self.data.root):
+            index_document(self.catalogue, self.index, document_id, self.knowledge.frameworks)
 
     def delete_document(self, document_id: str) -> bool:
         doc = self.catalogue.document(document_id)
         if doc is None:
             return False
-        self.catalogue.mark_indexed(document_id, None)
-        self.index.delete_document(document_id)
-        self.catalogue.delete_document(document_id)
+        with writer_lock(self.data.root):
+            # catalogue first: were we killed before the index write, servers following the change feed
+            # and `check` see the deletion and finish it
+            self.catalogue.delete_document(document_id)
+            self.index.delete_document(document_id)
         self.catalogue.log(doc.source_path, doc.file_name, "deleted", sha256=doc.sha256, document_id=document_id)
         return True
+
+    def _update_in_place(self, existing: DocumentRecord, visibility: str | None) -> None:
+        """The same file again: only a person's new visibility and newer knowledge can change it."""
+        touched = False
+        with writer_lock(self.data.root):
+            if visibility and visibility != existing.visibility:
+                touched |= self.catalogue.set_visibility(existing.id, visibility)
+                if visibility == "public":
+                    self._audit("document.publish", existing.id, {"file_name": existing.file_name})
+            if existing.analysis_fingerprint != self.fingerprint:
+                from ingest.enrich.reanalysis import reanalyse_document
+
+                touched |= reanalyse_document(self.catalogue, self.knowledge, self.fingerprint, existing.id)
+        if touched:
+            self.index_document(existing.id)
+
+    def _audit(self, action: str, target: str, detail: dict) -> None:
+        from ingest.store.people import PeopleStore
+
+        PeopleStore(self.data.catalogue).insert_audit(now_iso(), self.actor or "ingest", action, target, detail)
 
     # -- helpers -----------------------------------------------------------------------------
     def _fail(self, report: IngestReport, path: Path, source: str, name: str, sha: str | None,
@@ -295,12 +362,10 @@ class Ingester:
         return None
 
     def _new_document_id(self, name: str, source: str) -> str:
-        """Ids come from the file name, so a fresh ingest of the same corpus gives the same ids."""
-        for key in (name.lower(), source):
-            doc_id = "d" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
-            if not self.catalogue.document_id_taken(doc_id):
-                return doc_id
-        raise RuntimeError("document id collision")  # two sources hashing alike: not expected
+        """Ids come from the file name, so a fresh ingest of the same corpus gives the same ids; a second
+        file of the same name gets one from its source. Reserved atomically in the catalogue."""
+        candidates = ["d" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10] for key in (name.lower(), source)]
+        return self.catalogue.reserve_document_id(candidates, source)
 
     def _keep_original(self, path: Path, sha: str, fmt: str) -> str:
         relative = f"originals/{sha[:2]}/{sha}.{fmt}"

@@ -26,6 +26,7 @@ class IndexDoc:
     visibility: str = "public"  # "public" | "internal"
     goal_ids: list[str] = field(default_factory=list)  # e.g. "rus-vm:delmal-17", "westum:omrade-1"
     entity_ids: list[str] = field(default_factory=list)
+    state: str = ""  # the catalogue's version of the document this passage was read from (opaque here)
 
 
 @dataclass
@@ -37,6 +38,9 @@ class Filters:
     entity: list[str] = field(default_factory=list)
     document_id: str | None = None
     visibility: tuple[str, ...] = ("public",)  # what the asker may see; enforced inside the query
+    # documents never shown, whatever the index holds (set by the engine for callers who may not see
+    # internal documents: those the catalogue says are internal although the index may lag behind)
+    exclude_documents: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -1,696 +1,102 @@
-"""Whoosh search engine behind the `search` API (SearchIndex).
+"""SearchIndex: the façade of the Whoosh search engine behind the `search` API, over the private modules below.
 
-Layout on disk: ``index_dir/CURRENT`` names the live generation directory ``index_dir/g-<n>``;
-each generation holds a Whoosh index plus ``kb_settings.json`` (schema + analyser version).
-`rebuild` writes a fresh generation next to the live one and swaps CURRENT atomically (os.replace),
-so readers never see a half-built index.
-
-Thread safety: one long-lived Whoosh searcher per SearchIndex, used under a lock (searches are
-CPU-bound Python, so the GIL serialises them anyway); writers are serialised by another lock and
-by Whoosh's flock-based WRITELOCK (the kernel releases it when a writer process dies, so a lock
-file left by a killed process never blocks).
+A query goes parse → rank → present:
+    search._query      parse: words, phrases and minus words within limits; Whoosh clauses and filters
+    search._ranking    rank: vectorised BM25F (over search._scoring) for every passage at once, top-n,
+                       grouping per document, proximity re-rank, facets
+    search._snippets   present: hits with highlighted snippets
+    search._suggest    "menade du …?" spellings and more-like-this
+    search._searching  one search from query string to SearchResults, through the stages above
+    search._store      index generations on disk, writers and locks, rebuilds, the long-lived searcher
+Analysis (tokens, stems, compound parts, synonyms) is in search._analysis and search._synonyms.
 """
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
-import itertools
-import html
-import json
 import os
-import re
-import shutil
-import threading
-import time
-from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
-import numpy as np
-from whoosh import collectors, index as windex
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.query import And, AndNot, DisjunctionMax, Or, Phrase, Term
-from whoosh.scoring import BM25F
-
-from search._analysis import (
-    ANALYSIS_VERSION, STOP_WORDS, SwedishAnalyzer, SwedishDecompoundAnalyzer, analyse, raw_tokens, sv_stem,
-)
+from search._ranking import Context
+from search._searching import _search
+from search._store import SETTINGS_FILE, IndexStore, make_schema  # noqa: F401  (tests import these from here)
+from search._suggest import _more_like_this, _suggest
 from search._synonyms import SynonymTable, load_synonyms
-from search._scoring import SegmentCache, VecIndex, _segment_key
 from search.api import Filters, Hit, IndexDoc, SearchResults
 
-SCHEMA_VERSION = 4
-SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}"
-SETTINGS_FILE = "kb_settings.json"
-
-MAX_QUERY_CHARS = 400
-MAX_QUERY_TERMS = 12
-SEARCH_TIME_LIMIT = 1.0  # seconds for Whoosh-scored searches (more_like_this)
-COUNT_TIME_LIMIT = 0.5  # seconds for matching a quoted phrase over all passages
 CACHE_SIZE = 256
-MP_REBUILD_MIN = 2000  # rebuilds at least this big use a multi-process writer
-# Full rebuilds analyse in this many processes, one segment each: no final merge, ~1.7x faster and
-# several times faster at 100k passages than one writer whose pooled postings must be merged.
-REBUILD_PROCS = int(os.environ.get("KUNSKAPSBANK_INDEX_PROCS", "2"))
 
 
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the one that started it dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _tie_subwriters_to_parent() -> None:
-    """Whoosh's multiprocess writer workers wait on their job queue forever if the rebuilding process is
-    killed -9; make them die with it."""
-    from whoosh import multiproc
-
-    original = multiproc.SubWriterTask.run
-    if getattr(original, "_tied", False):
-        return
-
-    def run(self):
-        _die_with_parent()
-        return original(self)
-
-    run._tied = True
-    multiproc.SubWriterTask.run = run
-
-
-_tie_subwriters_to_parent()
-
-# Field weights (query-time boosts). Compound parts rank below exact and stemmed matches.
-W_TITLE = 1.5
-W_HEADING = 2.0
-W_BODY = 1.0
-W_PARTS = 0.3
-W_ALT = 0.6  # sub-tokens of a typed token (eu of eu-frågor)
-W_SYNONYM = 0.5
-W_PROXIMITY = 0.6
-
-FACET_FIELDS = {"organisation": "organisation", "doc_type": "doc_type", "year": "year", "goal": "goal", "entity": "entity"}
-FACET_LIMIT = 30
-RERANK_DEPTH = 30  # candidates re-scored for word proximity
-
-MSG_EMPTY = "Skriv ett eller flera sökord."
-MSG_ONLY_STOP = "Frågan innehöll bara vanliga småord (som \"och\", \"att\", \"för\") – skriv mer specifika ord."
-MSG_TRUNCATED = "Frågan var lång och har kortats till de första {n} sökorden."
-MSG_OR_FALLBACK = "Inga träffar innehöll alla orden – visar träffar som innehåller några av dem."
-MSG_TIMEOUT = "Sökningen tog för lång tid och avbröts – resultaten kan vara ofullständiga. Prova en kortare fras."
-MSG_SHOWING_SUGGESTION = "Inga träffar på det du skrev – visar träffar för \"{q}\"."
-MSG_ONLY_NEGATIVE = "Frågan innehöll bara uteslutna ord (med minus) – lägg till något att söka efter."
-
-
-def _default_synonyms() -> Path | None:
-    try:
-        from ingest.config import CORPUS_DIR
-
-        return Path(CORPUS_DIR) / "synonyms.yaml"
-    except Exception:  # pragma: no cover - ingest not importable
-        return Path(__file__).resolve().parent.parent / "corpus" / "synonyms.yaml"
-
-
-def make_schema() -> Schema:
-    sv = SwedishAnalyzer()
-    return Schema(
-        passage_id=ID(stored=True, unique=True),
-        document_id=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=sv, stored=True, phrase=True),
-        heading=TEXT(analyzer=sv, stored=True, phrase=True),
-        body=TEXT(analyzer=sv, phrase=True),
-        parts=TEXT(analyzer=SwedishDecompoundAnalyzer(), phrase=True),
-        text=STORED,
-        meta=STORED,  # json: page, ord, heading_path
-        organisation=ID(stored=True),
-        doc_type=ID(stored=True),
-        year=ID(stored=True),
-        visibility=ID(stored=True),
-        goal=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
-        entity=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
-    )
-
-
-def _fields_for(doc: IndexDoc) -> dict:
-    heading = doc.heading or ""
-    text = doc.text or ""
-    fields = dict(
-        passage_id=doc.passage_id,
-        document_id=doc.document_id,
-        title=doc.title or "",
-        heading=heading,
-        body=text,
-        parts=text,  # same string as body: tokenised once (raw_tokens cache)
-        text=text,
-        meta=json.dumps({"page": doc.page, "ord": doc.ord, "heading_path": list(doc.heading_path or [])}),
-        visibility=doc.visibility or "public",
-    )
-    if doc.organisation:
-        fields["organisation"] = doc.organisation
-    if doc.doc_type:
-        fields["doc_type"] = doc.doc_type
-    if doc.year is not None:
-        fields["year"] = str(doc.year)
-    goals = [g.replace(",", " ") for g in doc.goal_ids or [] if g]
-    if goals:
-        fields["goal"] = ",".join(goals)
-    ents = [e.replace(",", " ") for e in doc.entity_ids or [] if e]
-    if ents:
-        fields["entity"] = ",".join(ents)
-    return fields
-
-
-# --------------------------------------------------------------------------- query parsing
-
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_UNIT = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-
-
-class _Slot:
-    """One required part of the query: a word (with alternatives) or a quoted phrase."""
-
-    def __init__(self, terms: list[str], alts: list[list[str]], phrase: bool, surface: str):
-        self.terms = terms  # main analysed terms
-        self.alts = alts  # per main term: alternative terms (same position)
-        self.phrase = phrase
-        self.surface = surface
-
-
-def _parse(query: str) -> tuple[list[_Slot], list[_Slot], list[str]]:
-    """Split a user query into positive slots, negative slots and notes (Swedish messages)."""
-    notes: list[str] = []
-    q = _CTRL.sub(" ", query or "")
-    if len(q) > MAX_QUERY_CHARS:
-        q = q[:MAX_QUERY_CHARS]
-        notes.append("truncated")
-    pos: list[_Slot] = []
-    neg: list[_Slot] = []
-    count = 0
-    for m in _UNIT.finditer(q):
-        negative, phrase_text, word = m.group(1), m.group(2), m.group(3)
-        if word is not None:
-            negative = ""
-            if word.startswith("-") and len(word) > 1:
-                negative, word = "-", word[1:]
-            text, is_phrase = word, False
-        else:
-            text, is_phrase = phrase_text, True
-        toks = analyse(text)
-        mains: list[str] = []
-        alts: list[list[str]] = []
-        for term, _p, sub in toks:
-            if sub:
-                if alts:
-                    alts[-1].append(term)
-            else:
-                mains.append(term)
-                alts.append([])
-        if not mains:
-            continue
-        if is_phrase and len(mains) > 1:
-            slots = [_Slot(mains, alts, True, text)]
-        else:
-            slots = [_Slot([t], [a], False, text) for t, a in zip(mains, alts)]
-        for s in slots:
-            if not negative and count >= MAX_QUERY_TERMS:
-                if "truncated" not in notes:
-                    notes.append("truncated")
-                continue
-            (neg if negative else pos).append(s)
-            if not negative:
-                count += 1
-    return pos, neg, notes
-
-
-def _term_clause(term: str, alts: list[str] = (), with_parts: bool = True, scale: float = 1.0) -> object:
-    """A word in title/heading/body (summed), with the compound-part field as a weaker alternative to
-    the body (DisjunctionMax: a passage gets the better of body and parts, never both). Boosts are set
-    on the leaf terms: Whoosh ignores boosts on compound queries when scoring."""
-    main = [Term("title", term, boost=W_TITLE * scale), Term("heading", term, boost=W_HEADING * scale)]
-    body = Term("body", term, boost=W_BODY * scale)
-    if with_parts:
-        body = DisjunctionMax([body, Term("parts", term, boost=W_PARTS * scale)])
-    clause = Or(main + [body])
-    if alts:
-        a_scale = W_ALT * scale
-        alt_q = And([Or([Term("body", a, boost=a_scale), Term("heading", a, boost=a_scale * W_HEADING),
-                         Term("title", a, boost=a_scale * W_TITLE)]) for a in alts])
-        clause = DisjunctionMax([clause, alt_q])
-    return clause
-
-
-def _phrase_clause(terms: list[str], with_parts: bool = True, scale: float = 1.0) -> object:
-    if len(terms) == 1:
-        return _term_clause(terms[0], with_parts=with_parts, scale=scale)
-    subs = [Phrase("body", terms, boost=W_BODY * scale), Phrase("heading", terms, boost=W_HEADING * scale),
-            Phrase("title", terms, boost=W_TITLE * scale)]
-    if with_parts:
-        subs.append(Phrase("parts", terms, boost=W_PARTS * scale))
-    return Or(subs)
+def _default_synonyms() -> Path:
+    """corpus/synonyms.yaml, the corpus folder being $KUNSKAPSBANK_CORPUS or <repo root>/corpus (as ingest
+    reads it; search/ imports nothing from ingest/)."""
+    corpus = os.environ.get("KUNSKAPSBANK_CORPUS", Path(__file__).resolve().parent.parent / "corpus")
+    return Path(corpus) / "synonyms.yaml"
 
 
 class SearchIndex:
+    """A search index in one directory: write passages, search them. Thread-safe; see search._store."""
+
     def __init__(self, index_dir: Path, synonyms_path: Path | None = None, *, decompound: bool = True,
                  synonyms: bool = True, cache_size: int = CACHE_SIZE):
         self.index_dir = Path(index_dir)
         self.decompound = decompound
         self.use_synonyms = synonyms
         self.synonyms: SynonymTable = load_synonyms(synonyms_path or _default_synonyms()) if synonyms else SynonymTable()
-        self._lock = threading.RLock()  # searcher use and swap
-        self._wlock = threading.RLock()  # writers in this process
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
-        self._searcher = None
-        self._aux: dict = {}
-        self._segments = SegmentCache()  # per-segment postings, kept when a commit opens a new searcher
-        self._generation = 0  # bumped on every commit: cache keys
-        self.needs_rebuild = False
-        self._open()
+        self._store = IndexStore(self.index_dir)
+        self._internal: frozenset[str] = frozenset()
 
-    # ------------------------------------------------------------------ storage
+    def set_internal_documents(self, document_ids) -> None:
+        """Documents the catalogue says are internal: never shown to callers who may not see internal
+        documents, whatever the index still holds for them (it may lag behind the catalogue)."""
+        self._internal = frozenset(document_ids)
 
-    def _current_name(self) -> str | None:
-        try:
-            return (self.index_dir / "CURRENT").read_text().strip() or None
-        except OSError:
-            return None
+    def _guard(self, filters: Filters) -> Filters:
+        if "internal" in (filters.visibility or ()) or not self._internal:
+            return filters
+        return replace(filters, exclude_documents=frozenset(filters.exclude_documents) | self._internal)
 
-    def _open(self) -> None:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        name = self._current_name()
-        self._ix = None
-        if name:
-            path = self.index_dir / name
-            try:
-                settings = json.loads((path / SETTINGS_FILE).read_text())
-                self._ix = windex.open_dir(str(path))
-                self._ix.doc_count()  # touch the TOC: raises on a corrupt index
-                self._check_stale_lock(self._ix)
-                self.needs_rebuild = settings.get("version") != SETTINGS_VERSION
-                self._path = path
-                self._current = name
-                if not self.needs_rebuild:
-                    # the stored schema may be older than the code's; use the stored one until rebuild
-                    pass
-            except Exception:
-                self._ix = None
-        if self._ix is None:
-            # missing or corrupt: serve an empty index and ask for a rebuild
-            self.needs_rebuild = True
-            path, name = self._new_generation()
-            self._ix = windex.create_in(str(path), make_schema())
-            self._write_settings(path)
-            self._point_to(name)
-            self._path, self._current = path, name
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when the index on disk is missing, corrupt or built by other schema/analysis versions."""
+        return self._store.needs_rebuild
 
-    @staticmethod
-    def _check_stale_lock(ix) -> None:
-        """Whoosh's WRITELOCK is an flock: a killed writer's lock is released by the kernel. Probe it
-        so that a lock held by a live process is noticed early (it is then simply waited for)."""
-        lock = ix.lock("WRITELOCK")
-        try:
-            if lock.acquire(False):
-                lock.release()
-        except Exception:
-            pass
+    @needs_rebuild.setter
+    def needs_rebuild(self, value: bool) -> None:
+        self._store.needs_rebuild = value
 
-    def _new_generation(self) -> tuple[Path, str]:
-        name = f"g-{time.time_ns():x}-{os.getpid()}"
-        path = self.index_dir / name
-        path.mkdir(parents=True)
-        return path, name
-
-    @staticmethod
-    def _write_settings(path: Path) -> None:
-        (path / SETTINGS_FILE).write_text(json.dumps({"version": SETTINGS_VERSION, "schema": SCHEMA_VERSION,
-                                                      "analysis": ANALYSIS_VERSION}))
-
-    def _point_to(self, name: str) -> None:
-        tmp = self.index_dir / f"CURRENT.tmp-{os.getpid()}-{threading.get_ident()}"
-        tmp.write_text(name)
-        os.replace(tmp, self.index_dir / "CURRENT")
-
-    def _gc_generations(self, keep: set[str]) -> None:
-        for child in self.index_dir.iterdir():
-            if child.is_dir() and child.name.startswith("g-") and child.name not in keep:
-                shutil.rmtree(child, ignore_errors=True)
-
-    # ------------------------------------------------------------------ searcher
-
-    def _get_searcher(self):
-        """The long-lived searcher, refreshed when this or another process committed/swapped."""
-        name = self._current_name()
-        if name and name != self._current:
-            try:
-                ix = windex.open_dir(str(self.index_dir / name))
-                settings = json.loads((self.index_dir / name / SETTINGS_FILE).read_text())
-                self._ix, self._current, self._path = ix, name, self.index_dir / name
-                self.needs_rebuild = settings.get("version") != SETTINGS_VERSION
-                self._drop_searcher()
-            except Exception:
-                pass
-        if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-            self._aux = {}
-            self._cache.clear()
-        elif not self._searcher.up_to_date():  # another process committed
-            self._reopen_searcher()
-        return self._searcher
-
-    def _reopen_searcher(self) -> None:
-        """A fresh searcher after a commit. Not Searcher.refresh(): it reuses the segment readers of
-        unchanged segments and then misses deletions made in them (replace_document would show old
-        and new passages side by side)."""
-        old = self._searcher
-        self._searcher = self._ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-        self._aux = {}
-        self._cache.clear()
-        if old is not None:
-            try:
-                old.close()
-            except Exception:
-                pass
-
-    def _drop_searcher(self) -> None:
-        if self._searcher is not None:
-            try:
-                self._searcher.close()
-            except Exception:
-                pass
-        self._searcher = None
-        self._aux = {}
-        self._cache.clear()
+    # ------------------------------------------------------------------ storage (search._store)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop_searcher()
-            try:
-                self._ix.close()
-            except Exception:
-                pass
-
-    # ------------------------------------------------------------------ writing
-
-    def _write(self, fn: Callable) -> None:
-        with self._wlock:
-            with self._lock:
-                self._get_searcher()  # follow a rebuild swapped in by another process before writing
-            writer = self._ix.writer(timeout=30.0, limitmb=128)
-            try:
-                fn(writer)
-            except BaseException:
-                writer.cancel()
-                raise
-            else:
-                writer.commit()
-        with self._lock:
-            self._generation += 1
-            self._cache.clear()
-            if self._searcher is not None:
-                self._reopen_searcher()
+        self._store.close()
 
     def replace_document(self, document_id: str, docs: list[IndexDoc]) -> None:
         self.replace_documents({document_id: docs})
 
-    def replace_documents(self, documents: dict[str, list[IndexDoc]]) -> None:
-        """Several documents in one commit (a commit costs ~0.2 s, whatever its size)."""
-        documents = {doc_id: list(docs) for doc_id, docs in documents.items()}
-
-        def run(w):
-            for document_id, docs in documents.items():
-                w.delete_by_term("document_id", document_id)
-                for d in docs:
-                    if d.document_id != document_id:
-                        raise ValueError(f"passage {d.passage_id} belongs to {d.document_id}, not {document_id}")
-                    w.add_document(**_fields_for(d))
-
-        self._write(run)
+    def replace_documents(self, documents: dict[str, list[IndexDoc]], delete: Iterable[str] = ()) -> None:
+        """Several documents (and deletions) in one commit (a commit costs ~0.2 s, whatever its size)."""
+        self._store.replace_documents(documents, delete)
 
     def delete_document(self, document_id: str) -> None:
-        self._write(lambda w: w.delete_by_term("document_id", document_id))
+        self._store.delete_document(document_id)
 
-    def rebuild(self, docs: Iterable[IndexDoc], progress=None) -> int:
-        with self._wlock:
-            path, name = self._new_generation()
-            count = 0
-            try:
-                ix = windex.create_in(str(path), make_schema())
-                it = iter(docs)
-                first = list(itertools.islice(it, MP_REBUILD_MIN))
-                if len(first) == MP_REBUILD_MIN and (os.cpu_count() or 1) >= 2 and REBUILD_PROCS > 1:
-                    # large rebuild: analyse in REBUILD_PROCS processes, one segment each (measured ~1.7x)
-                    writer = ix.writer(procs=REBUILD_PROCS, limitmb=128, multisegment=True)
-                else:
-                    writer = ix.writer(limitmb=256)
-                try:
-                    for d in itertools.chain(first, it):
-                        writer.add_document(**_fields_for(d))
-                        count += 1
-                        if progress and count % 500 == 0:
-                            progress(count)
-                except BaseException:
-                    writer.cancel()
-                    raise
-                else:
-                    writer.commit()
-                self._write_settings(path)
-            except BaseException:
-                shutil.rmtree(path, ignore_errors=True)
-                raise
-            with self._lock:
-                old = self._current
-                self._point_to(name)
-                self._drop_searcher()
-                try:
-                    self._ix.close()
-                except Exception:
-                    pass
-                self._ix, self._current, self._path = ix, name, path
-                self.needs_rebuild = False
-                self._generation += 1
-            self._gc_generations(keep={name, old})  # keep the previous one for readers still on it
-            if progress:
-                progress(count)
-            return count
+    def rebuild(self, docs: Iterable[IndexDoc], progress=None, replay=None) -> int:
+        return self._store.rebuild(docs, progress, replay)
+
+    def document_states(self, document_ids: Iterable[str] | None = None) -> dict[str, str]:
+        return self._store.document_states(document_ids)
 
     def document_counts(self) -> dict[str, int]:
-        with self._lock:
-            s = self._get_searcher()
-            counts: dict[str, int] = {}
-            for sub, _offset in s.leaf_searchers():
-                reader = sub.reader()
-                for term in reader.lexicon("document_id"):
-                    doc_id = term.decode("utf-8") if isinstance(term, bytes) else term
-                    n = sum(1 for _ in reader.postings("document_id", term).all_ids())
-                    if n:
-                        counts[doc_id] = counts.get(doc_id, 0) + n
-            return counts
+        return self._store.document_counts()
 
-    # ------------------------------------------------------------------ query building
+    def _context(self, s) -> Context:
+        """The searcher `s` (the store's current one) with its caches and this index's options."""
+        return Context(s, self._store.aux, self._store.segments, self.decompound,
+                       self.synonyms if self.use_synonyms else None)
 
-    @staticmethod
-    def _filter_query(f: Filters):
-        vis = [v for v in (f.visibility or ()) if v]
-        if not vis:
-            return None  # sees nothing
-        parts = [Or([Term("visibility", v) for v in vis])]
-        for fname, values in (("organisation", f.organisation), ("doc_type", f.doc_type), ("goal", f.goal),
-                              ("entity", f.entity)):
-            vals = [str(v) for v in (values or []) if str(v)]
-            if vals:
-                parts.append(Or([Term(fname, v) for v in vals]))
-        years = [str(y) for y in (f.year or []) if str(y)]
-        if years:
-            parts.append(Or([Term("year", y) for y in years]))
-        if f.document_id:
-            parts.append(Term("document_id", f.document_id))
-        return And(parts) if len(parts) > 1 else parts[0]
-
-    # ------------------------------------------------------------------ vectorised evaluation
-
-    def _vec(self, s) -> VecIndex:
-        v = self._aux.get("vec")
-        if v is None or v.s is not s:
-            v = self._aux["vec"] = VecIndex(s, self._segments)
-        return v
-
-    def _term_scores(self, v: VecIndex, term: str, alts=(), with_parts=True, scale=1.0) -> np.ndarray:
-        """Same shape as _term_clause: title + heading + max(body, parts), or the alternatives."""
-        out = v.dense("title", term, W_TITLE * scale)
-        v.add(out, "heading", term, W_HEADING * scale)
-        body = v.dense("body", term, W_BODY * scale)
-        if with_parts and self.decompound:
-            np.maximum(body, v.dense("parts", term, W_PARTS * scale), out=body)
-        out += body
-        if alts:
-            a_scale = W_ALT * scale
-            alt_sum = np.zeros(v.N, dtype=np.float32)
-            alt_all = np.ones(v.N, dtype=bool)
-            for a in alts:
-                one = v.dense("body", a, a_scale)
-                v.add(one, "heading", a, a_scale * W_HEADING)
-                v.add(one, "title", a, a_scale * W_TITLE)
-                alt_all &= one > 0
-                alt_sum += one
-            alt_sum[~alt_all] = 0
-            np.maximum(out, alt_sum, out=out)
-        return out
-
-    def _words_scores(self, v: VecIndex, terms, with_parts=True, scale=1.0) -> np.ndarray:
-        """All words present (AND), scores summed; zero where any is missing."""
-        total = np.zeros(v.N, dtype=np.float32)
-        every = np.ones(v.N, dtype=bool)
-        for t in terms:
-            one = self._term_scores(v, t, (), with_parts, scale)
-            every &= one > 0
-            total += one
-        total[~every] = 0
-        return total
-
-    def _phrase_mask(self, s, v: VecIndex, terms, with_parts=True) -> tuple[np.ndarray, bool]:
-        q = _phrase_clause(list(terms), with_parts=with_parts and self.decompound)
-        ids, timed_out = self._matching(s, q)
-        m = np.zeros(v.N, dtype=bool)
-        if len(ids):
-            m[ids] = True
-        return m, timed_out
-
-    def _evaluate(self, s, v: VecIndex, pos, neg, mode="and"):
-        """(match mask, scores, timed_out) for parsed slots."""
-        slot_scores = []
-        timed_out = False
-        mains = [sl.terms[0] if not sl.phrase else None for sl in pos]
-        i = 0
-        while i < len(pos):
-            sl = pos[i]
-            if sl.phrase:
-                m, t_o = self._phrase_mask(s, v, sl.terms)
-                timed_out |= t_o
-                sc = self._words_scores(v, sl.terms)
-                sc[~m] = 0
-                slot_scores.append(sc)
-                i += 1
-                continue
-            match = None
-            if self.use_synonyms and self.synonyms.groups:
-                seq = []
-                for t in mains[i:i + self.synonyms.max_len]:
-                    if t is None:
-                        break
-                    seq.append(t)
-                found = self.synonyms.alternatives(seq, 0) if seq else []
-                if found:
-                    match = found[0]
-            if match:
-                n, others = match
-                if n == 1:
-                    sc = self._term_scores(v, pos[i].terms[0], pos[i].alts[0])
-                else:
-                    sc = self._words_scores(v, [p.terms[0] for p in pos[i:i + n]])
-                for o in others:  # multi-word alternatives: all words present (not checked as a phrase)
-                    np.maximum(sc, self._words_scores(v, list(o), with_parts=False, scale=W_SYNONYM), out=sc)
-                slot_scores.append(sc)
-                i += n
-                continue
-            slot_scores.append(self._term_scores(v, sl.terms[0], sl.alts[0]))
-            i += 1
-        if not slot_scores:
-            return np.zeros(v.N, dtype=bool), np.zeros(v.N, dtype=np.float32), timed_out
-        score = np.zeros(v.N, dtype=np.float32)
-        count = np.zeros(v.N, dtype=np.int16)
-        for sc in slot_scores:
-            score += sc
-            count += sc > 0
-        n = len(slot_scores)
-        if mode == "and" or n == 1:
-            mask = count == n
-        elif mode == "relaxed" and n > 2:
-            mask = count >= n - 1
-        else:
-            mask = count >= 1
-        for sl in neg:
-            if sl.phrase:
-                m, t_o = self._phrase_mask(s, v, sl.terms, with_parts=False)
-                timed_out |= t_o
-            else:
-                m = self._words_scores(v, sl.terms, with_parts=False) > 0
-            mask &= ~m
-        return mask, score, timed_out
-
-    def _filter_mask(self, v: VecIndex, f: Filters) -> np.ndarray | None:
-        vis = [x for x in (f.visibility or ()) if x]
-        if not vis:
-            return None
-        mask = v.mask_of("visibility", vis)
-        for fname, values in (("organisation", f.organisation), ("doc_type", f.doc_type), ("goal", f.goal),
-                              ("entity", f.entity), ("year", f.year)):
-            vals = [str(x) for x in (values or []) if str(x)]
-            if vals:
-                mask &= v.mask_of(fname, vals)
-        if f.document_id:
-            mask &= v.mask_of("document_id", [f.document_id])
-        return mask
-
-    def _rank(self, s, mask, score, n: int, group: bool) -> list[tuple[int, float]]:
-        matched = np.flatnonzero(mask)
-        if not len(matched):
-            return []
-        sc = score[matched]
-        if group:
-            docidx, _names = self._doc_index(s)
-            order = np.lexsort((matched, -sc))  # score desc, docnum asc (deterministic)
-            di = docidx[matched[order]]
-            _u, first = np.unique(di, return_index=True)
-            order = order[np.sort(first)][:n]
-        else:
-            if len(matched) > n:
-                part = np.argpartition(-sc, n - 1)[:n]
-                order = part[np.lexsort((matched[part], -sc[part]))]
-            else:
-                order = np.lexsort((matched, -sc))
-        return [(int(matched[k]), float(sc[k])) for k in order[:n]]
-
-    # ------------------------------------------------------------------ per-searcher caches
-
-    def _facet_postings(self, s, field: str) -> dict[str, np.ndarray]:
-        key = ("facet", field)
-        if key not in self._aux:
-            out: dict[str, list] = {}
-            for sub, offset in s.leaf_searchers():
-                reader = sub.reader()
-                if field not in reader.indexed_field_names():
-                    continue
-                segment = _segment_key(reader)
-                local = self._segments.get((segment, "facet", field)) if segment else None
-                if local is None:  # read once per segment version, not once per searcher
-                    local = {}
-                    for term in reader.lexicon(field):
-                        value = term.decode("utf-8") if isinstance(term, bytes) else term
-                        local[value] = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)
-                    if segment:
-                        self._segments.put((segment, "facet", field), local)
-                for value, ids in local.items():
-                    out.setdefault(value, []).append(ids + offset)
-            self._aux[key] = {v: np.concatenate(a) for v, a in out.items()}
-        return self._aux[key]
-
-    def _doc_index(self, s) -> tuple[np.ndarray, list[str]]:
-        """docnum -> small int per document_id (for 'more in this document' counts)."""
-        key = ("docidx",)
-        if key not in self._aux:
-            arr = np.full(s.doc_count_all(), -1, dtype=np.int64)
-            names: list[str] = []
-            for value, ids in self._facet_postings(s, "document_id").items():
-                arr[ids] = len(names)
-                names.append(value)
-            self._aux[key] = (arr, names)
-        return self._aux[key]
-
-    # ------------------------------------------------------------------ search
+    # ------------------------------------------------------------------ search (search._searching)
 
     def search(self, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
                group: bool = True) -> SearchResults:
@@ -699,405 +105,42 @@ class SearchIndex:
             offset = max(0, min(int(offset), 10_000))
         except (TypeError, ValueError):
             limit, offset = 10, 0
-        filters = filters or Filters()
+        filters = self._guard(filters or Filters())
         query = query if isinstance(query, str) else ("" if query is None else str(query))
         key = (query, repr(filters), limit, offset, group)
-        with self._lock:
-            s = self._get_searcher()
-            cached = self._cache.get(key)
+        with self._store.lock:
+            ctx = self._context(self._store.get_searcher())
+            cached = self._store.cache.get(key)
             if cached is not None:
-                self._cache.move_to_end(key)
+                self._store.cache.move_to_end(key)
                 return copy.deepcopy(cached)
             try:
-                res = self._search(s, query, filters, limit, offset, group)
-            except Exception as exc:  # never raise to the caller for a query string
+                res = _search(ctx, query, filters, limit, offset, group)
+            except Exception:  # never raise to the caller for a query string
                 import logging
 
                 logging.getLogger(__name__).exception("search failed for %r", query[:200])
                 res = SearchResults(query=query, total=0, hits=[], facets={}, offset=offset, limit=limit,
                                     message="Sökningen kunde inte genomföras för den här frågan. Prova med andra ord.")
                 return res
-            self._cache[key] = res
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._store.cache[key] = res
+            if len(self._store.cache) > self._cache_size:
+                self._store.cache.popitem(last=False)
             return copy.deepcopy(res)
 
-    def _empty(self, query, limit, offset, message=None, suggestion=None) -> SearchResults:
-        return SearchResults(query=query, total=0, hits=[], facets={k: [] for k in FACET_FIELDS}, suggestion=suggestion,
-                             message=message, offset=offset, limit=limit)
-
-    def _search(self, s, query: str, filters: Filters, limit: int, offset: int, group: bool,
-                _retry: bool = False) -> SearchResults:
-        pos, neg, notes = _parse(query)
-        messages = []
-        if "truncated" in notes:
-            messages.append(MSG_TRUNCATED.format(n=MAX_QUERY_TERMS))
-        if not pos:
-            if neg:
-                msg = MSG_ONLY_NEGATIVE
-            elif query.strip() and any(t for t, *_ in raw_tokens(query[:MAX_QUERY_CHARS])):
-                msg = MSG_ONLY_STOP
-            else:
-                msg = MSG_EMPTY
-            return self._empty(query, limit, offset, " ".join(messages + [msg]))
-        v = self._vec(s)
-        fmask = self._filter_mask(v, filters)
-        if fmask is None:
-            return self._empty(query, limit, offset, " ".join(messages) or None)
-        mask, score, timed_out = self._evaluate(s, v, pos, neg, "and")
-        mask &= fmask
-        for mode in ("relaxed", "or"):
-            if mask.any() or len(pos) < 2:
-                break
-            mask, score, timed_out = self._evaluate(s, v, pos, neg, mode)
-            mask &= fmask
-            if mask.any():
-                messages.append(MSG_OR_FALLBACK)
-        matched = np.flatnonzero(mask)
-        total = int(len(matched))
-        facets = self._facets(s, matched, mask)
-        docidx, _names = self._doc_index(s)
-        per_doc = np.bincount(docidx[matched], minlength=len(_names)) if total else np.zeros(0, dtype=np.int64)
-        total_docs = int(np.count_nonzero(per_doc)) if total else 0
-        hits: list[Hit] = []
-        if total and limit:
-            words = [sl.terms[0] for sl in pos if not sl.phrase]
-            if len(words) >= 2:  # same re-ranked head for every page: pagination stays consistent
-                top = self._rank(s, mask, score, max(offset + limit, RERANK_DEPTH), group)
-                top = self._proximity_rerank(s, top, words)
-            else:
-                top = self._rank(s, mask, score, offset + limit, group)
-            terms = self._highlight_terms(pos)
-            focus = {t for sl in pos for t in sl.terms}
-            for docnum, sc in top[offset:offset + limit]:
-                fields = s.stored_fields(docnum)
-                more = int(per_doc[docidx[docnum]]) - 1 if group and docidx[docnum] >= 0 else 0
-                hits.append(self._hit(fields, sc, terms, max(more, 0), focus))
-        if timed_out:
-            messages.append(MSG_TIMEOUT)
-        suggestion = None
-        if total_docs < 3:
-            suggestion = self._suggest(s, query, filters.visibility)
-        if total == 0 and suggestion and not _retry:
-            # nothing found but a close spelling is: show its results (and say so)
-            alt = self._search(s, suggestion, filters, limit, offset, group, _retry=True)
-            if alt.total:
-                alt.query = query
-                alt.suggestion = suggestion
-                alt.message = " ".join(messages + [MSG_SHOWING_SUGGESTION.format(q=suggestion)] + ([alt.message] if alt.message else []))
-                return alt
-        return SearchResults(query=query, total=total, hits=hits, facets=facets, suggestion=suggestion,
-                             message=" ".join(messages) or None, offset=offset, limit=limit,
-                             total_documents=total_docs)
-
-    def _matching(self, s, q, max_docs: int | None = None) -> tuple[np.ndarray, bool]:
-        """All matching docnums without scoring (for totals and facets), within a time budget."""
-        deadline = time.monotonic() + COUNT_TIME_LIMIT
-        chunks = []
-        timed_out = False
-        for sub, offset in s.leaf_searchers():
-            m = q.matcher(sub, sub.boolean_context())
-            buf = []
-            n = 0
-            while m.is_active():
-                buf.append(m.id())
-                m.next()
-                n += 1
-                if max_docs is not None and n >= max_docs:
-                    break
-                if n & 1023 == 0 and time.monotonic() > deadline:
-                    timed_out = True
-                    break
-            if buf:
-                chunks.append(np.asarray(buf, dtype=np.int64) + offset)
-            if timed_out or (max_docs is not None and n >= max_docs):
-                break
-        if not chunks:
-            return np.zeros(0, dtype=np.int64), timed_out
-        return np.concatenate(chunks), timed_out
-
-    def _facets(self, s, matched: np.ndarray, mask: np.ndarray | None = None) -> dict[str, list[dict]]:
-        out: dict[str, list[dict]] = {}
-        if len(matched) == 0:
-            return {k: [] for k in FACET_FIELDS}
-        if mask is None:
-            mask = np.zeros(s.doc_count_all(), dtype=bool)
-            mask[matched] = True
-        for name, field in FACET_FIELDS.items():
-            counts = []
-            for value, ids in self._facet_postings(s, field).items():
-                c = int(np.count_nonzero(mask[ids]))
-                if c:
-                    counts.append({"value": int(value) if name == "year" and value.isdigit() else value, "count": c})
-            if name == "year":
-                counts.sort(key=lambda d: (-d["count"], -int(d["value"]) if isinstance(d["value"], int) else 0))
-            else:
-                counts.sort(key=lambda d: (-d["count"], str(d["value"])))
-            out[name] = counts[:FACET_LIMIT]
-        return out
-
-    def _top(self, s, q, n: int, group: bool, total: int | None = None) -> tuple[list[tuple[int, float]], bool]:
-        """Top-n passages (group=False) or the best passage of each of the top-n documents.
-
-        Top-N scoring (Whoosh skips blocks that cannot enter the top), under a time limit. Grouping is
-        done here rather than with Whoosh's CollapseCollector, which TimeLimitCollector bypasses:
-        fetch k passages, keep the best per document, and widen k only when too few documents came back.
-        """
-        if not group:
-            return self._collect(s, q, n)
-        docidx, _names = self._doc_index(s)
-        k = max(40, n * 6)
-        while True:
-            top, timed_out = self._collect(s, q, k)
-            seen: set[int] = set()
-            out = []
-            for d, sc in top:
-                di = int(docidx[d])
-                if di in seen and di >= 0:
-                    continue
-                seen.add(di)
-                out.append((d, sc))
-            if len(out) >= n or len(top) < k or timed_out or (total is not None and k >= total):
-                return out[:n], timed_out
-            k *= 4
-
-    @staticmethod
-    def _collect(s, q, k: int) -> tuple[list[tuple[int, float]], bool]:
-        col = s.collector(limit=k)
-        tlc = collectors.TimeLimitCollector(col, timelimit=SEARCH_TIME_LIMIT, use_alarm=False)
-        timed_out = False
-        try:
-            s.search_with_collector(q, tlc)
-        except collectors.TimeLimit:
-            timed_out = True
-        res = tlc.results()
-        return [(hit.docnum, float(hit.score or 0.0)) for hit in res], timed_out
-
-    def _proximity_rerank(self, s, top: list[tuple[int, float]], words: list[str]) -> list[tuple[int, float]]:
-        """Boost candidates whose body has the query words close together (window of len+3 words).
-        Done on the few top candidates from their stored text, not as a phrase query over all hits."""
-        head = top[: RERANK_DEPTH]
-        need = set(words)
-        width = len(need) + 3
-        out = []
-        for docnum, sc in head:
-            seq = _rerank_terms(s.stored_fields(docnum).get("text") or "")
-            close = False
-            last: dict[str, int] = {}
-            for i, t in enumerate(seq):
-                if t in need:
-                    last[t] = i
-                    if len(last) == len(need) and i - min(last.values()) < width:
-                        close = True
-                        break
-            out.append((docnum, sc * (1.0 + W_PROXIMITY) if close else sc))
-        out.sort(key=lambda x: (-x[1], x[0]))
-        return out + top[RERANK_DEPTH:]
-
-    def _highlight_terms(self, pos: list[_Slot]) -> set[str]:
-        terms: set[str] = set()
-        for s in pos:
-            terms.update(s.terms)
-            for a in s.alts:
-                terms.update(a)
-        if self.use_synonyms:
-            for t in list(terms):
-                for g in self.synonyms.index.get(t, ()):
-                    for member in self.synonyms.groups[g]:
-                        terms.update(member)
-        return terms
-
-    def _hit(self, fields: dict, score: float, terms: set[str], more: int, focus: set[str] | None = None) -> Hit:
-        meta = json.loads(fields.get("meta") or "{}")
-        text = fields.get("text") or ""
-        return Hit(
-            passage_id=fields["passage_id"],
-            document_id=fields["document_id"],
-            title=fields.get("title") or "",
-            heading=fields.get("heading") or "",
-            page=meta.get("page"),
-            snippet=make_snippet(text, terms, decompound=self.decompound, focus=focus),
-            text=text,
-            score=score,
-            url=f"/p/{fields['passage_id']}",
-            more_in_document=more,
-        )
-
-    # ------------------------------------------------------------------ suggestions
+    # ------------------------------------------------------------------ suggestions (search._suggest)
 
     def suggest(self, query: str, visibility: tuple[str, ...] = ("public",)) -> str | None:
         try:
-            with self._lock:
-                return self._suggest(self._get_searcher(), query, visibility)
+            with self._store.lock:
+                return _suggest(self._store.get_searcher(), query, self._guard(Filters(visibility=visibility)))
         except Exception:
             return None
-
-    def _suggest(self, s, query: str, visibility) -> str | None:
-        if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY_CHARS:
-            return None
-        vis = tuple(v for v in (visibility or ()) if v)
-        if not vis:
-            return None
-        words = re.findall(r"[^\W\d_]{4,}", query.lower())
-        if not words:
-            return None
-        reader = s.reader()
-        corrector = s.corrector("body")  # vocabulary = analysed (stemmed) body terms
-        fq = self._filter_query(Filters(visibility=vis))
-        changed = query
-        did = False
-        for w in dict.fromkeys(words):
-            if w in STOP_WORDS:
-                continue
-            stem = sv_stem(w)
-            if reader.doc_frequency("body", stem) > 0 and len(
-                    self._matching(s, And([Term("body", stem), fq]), max_docs=1)[0]):
-                continue  # a known word among what the asker may see (counting all documents would leak)
-            maxdist = 1 if len(w) <= 5 else 2
-            prefix = 2 if len(w) >= 6 else 1  # first letters as typed: keeps the lexicon walk short
-            cands = list(dict.fromkeys(list(corrector.suggest(w, limit=5, maxdist=maxdist, prefix=prefix))
-                                       + list(corrector.suggest(stem, limit=5, maxdist=maxdist, prefix=prefix))))
-            for cand in cands:
-                matched, _ = self._matching(s, And([Term("body", cand), fq]), max_docs=1)
-                if not len(matched):
-                    continue  # only words that visible passages contain: no leaks
-                surface = self._surface_form(s, int(matched[0]), cand, w)
-                if surface:
-                    changed = re.sub(rf"(?i)(?<!\w){re.escape(w)}(?!\w)", surface, changed)
-                    did = True
-                    break
-        return changed if did and changed.lower() != query.lower() else None
-
-    @staticmethod
-    def _surface_form(s, docnum: int, stem: str, typed: str) -> str | None:
-        """The written word behind an index term, taken from a passage that contains it."""
-        text = s.stored_fields(docnum).get("text") or ""
-        best = None
-        for tok, _a, _b, _subs in raw_tokens(text):
-            if tok.isalpha() and sv_stem(tok) == stem:
-                d = _edit_distance(tok, typed)
-                if best is None or d < best[0]:
-                    best = (d, tok)
-        return best[1] if best else None
-
-    # ------------------------------------------------------------------ more like this
 
     def more_like_this(self, passage_id: str, limit: int = 5, filters: Filters | None = None) -> list[Hit]:
-        filters = filters or Filters()
+        filters = self._guard(filters or Filters())
         try:
-            with self._lock:
-                s = self._get_searcher()
-                docnum = s.document_number(passage_id=passage_id)
-                if docnum is None:
-                    return []
-                fields = s.stored_fields(docnum)
-                if fields.get("visibility", "public") not in (filters.visibility or ()):
-                    return []
-                fq = self._filter_query(filters)
-                if fq is None:
-                    return []
-                text = f"{fields.get('heading') or ''}\n{fields.get('text') or ''}"
-                keys = s.key_terms_from_text("body", text, numterms=15)
-                if not keys:
-                    return []
-                q = Or([Term("body", t, boost=float(w)) for t, w in keys])
-                q = AndNot(And([q, fq]), Term("passage_id", passage_id))
-                top, _ = self._top(s, q, max(1, int(limit)), group=True)
-                terms = {t for t, _w in keys}
-                return [self._hit(s.stored_fields(d), sc, terms, 0) for d, sc in top[: max(0, int(limit))]]
+            with self._store.lock:
+                return _more_like_this(self._context(self._store.get_searcher()), passage_id, limit, filters)
         except Exception:
             return []
-
-
-# --------------------------------------------------------------------------- snippets
-
-SNIPPET_CHARS = 260
-SNIPPET_CACHE = 4096  # analysed passages kept: analysis is most of a query's cost, and hits recur
-
-
-@lru_cache(maxsize=SNIPPET_CACHE)
-def _rerank_terms(text: str) -> tuple[str, ...]:
-    """A passage's main terms in order (no alternatives), for the proximity check; cached like snippets."""
-    return tuple(t.text for t in _RERANK_ANALYZER(text, mode="query") if not getattr(t, "sub", False))
-
-
-@lru_cache(maxsize=SNIPPET_CACHE)
-def _analysed_spans(text: str, decompound: bool) -> tuple[tuple[str, int, int], ...]:
-    """(term, start, end) for every indexed term of a passage, as the snippet analyser makes them."""
-    try:
-        return tuple((t.text, t.startchar, t.endchar)
-                     for t in _snippet_analyzer(decompound)(text, positions=True, chars=True, mode="index"))
-    except Exception:
-        return ()
-
-
-def make_snippet(text: str, terms: set[str], decompound: bool = True, width: int = SNIPPET_CHARS,
-                 focus: set[str] | None = None) -> str:
-    """Escaped HTML around the best window of matches, with <mark> around every matched word
-    (exact, stemmed, or through a compound part)."""
-    spans: list[tuple[int, int]] = []
-    focus_spans: list[tuple[int, int]] = []
-    for term, startchar, endchar in _analysed_spans(text, decompound):
-        if term in terms:
-            spans.append((startchar, endchar))
-            if focus and term in focus:
-                focus_spans.append((startchar, endchar))
-    spans = sorted(set(spans))
-    window_spans = sorted(set(focus_spans)) or spans
-    if len(text) <= width:
-        start, end = 0, len(text)
-    elif window_spans:
-        # window with the most matches (of the typed words when there are any)
-        ws = window_spans
-        best, best_n = ws[0][0], 0
-        j = 0
-        for i, (s0, _e0) in enumerate(ws):
-            while j < len(ws) and ws[j][1] <= s0 + width:
-                j += 1
-            if j - i > best_n:
-                best, best_n = s0, j - i
-        start = max(0, best - width // 4)
-        end = min(len(text), start + width)
-        start = max(0, min(start, end - width))
-    else:
-        start, end = 0, width
-    # snap to word boundaries
-    if start > 0:
-        sp = text.rfind(" ", 0, start)
-        start = sp + 1 if sp >= 0 and start - sp < 30 else start
-    if end < len(text):
-        sp = text.find(" ", end)
-        end = sp if 0 <= sp and sp - end < 30 else end
-    out = []
-    cur = start
-    for s0, e0 in spans:
-        if e0 <= start or s0 >= end or s0 < cur:
-            continue
-        out.append(html.escape(text[cur:s0]))
-        out.append("<mark>" + html.escape(text[s0:e0]) + "</mark>")
-        cur = e0
-    out.append(html.escape(text[cur:end]))
-    snippet = "".join(out).strip()
-    snippet = re.sub(r"\s+", " ", snippet)
-    return ("… " if start > 0 else "") + snippet + (" …" if end < len(text) else "")
-
-
-_SNIPPET_ANALYZERS: dict = {}
-_RERANK_ANALYZER = SwedishAnalyzer()
-
-
-def _snippet_analyzer(decompound: bool):
-    a = _SNIPPET_ANALYZERS.get(decompound)
-    if a is None:
-        a = _SNIPPET_ANALYZERS[decompound] = SwedishDecompoundAnalyzer() if decompound else SwedishAnalyzer()
-    return a
-
-
-def _edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]

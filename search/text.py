@@ -2,7 +2,9 @@
 stems and compound parts the search index uses, without anything engine-specific."""
 from __future__ import annotations
 
-from search._analysis import STOP_WORDS, compound_parts, raw_tokens, sv_stem
+from search._analysis import ANALYSIS_VERSION, STOP_WORDS, compound_parts, raw_tokens, sv_stem
+
+__all__ = ["ANALYSIS_VERSION", "analyse_terms"]
 
 
 def analyse_terms(text: str, decompound: bool = True) -> list[str]:

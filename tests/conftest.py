@@ -68,6 +68,14 @@ def fresh_data(corpus_data: Path, tmp_path: Path) -> Path:
     return target
 
 
+def run_cli(*args: str, data: Path, stdin: str | None = None, env: dict | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess:
+    """`kunskapsbank ARGS` in a child process over the data dir `data`, as a user would run it."""
+    env = {**os.environ, "KUNSKAPSBANK_DATA": str(data), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "ingest.cli", *args], capture_output=True, text=True, env=env,
+                          input=stdin, timeout=timeout, cwd=REPO)
+
+
 @contextmanager
 def running_server(data: Path, workers: int = 1):
     """`kunskapsbank serve` on a free loopback port over `data`; yields its base URL, stops it afterwards."""
@@ -96,3 +104,16 @@ def running_server(data: Path, workers: int = 1):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def csrf_of(client) -> str:
+    """The CSRF token the sign-in form carries for this client (a TestClient or an httpx.Client)."""
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/logga-in").text).group(1)
+
+
+def login(client, username: str, password: str) -> None:
+    response = client.post("/logga-in", data={"username": username, "password": password, "csrf": csrf_of(client)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text

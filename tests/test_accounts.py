@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 
 from webapp.accounts import Accounts, User
 from ingest.store.catalogue import Catalogue
+from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "rätt-häst-batteri"
@@ -43,12 +44,6 @@ def accounts(db_path: Path) -> Accounts:
     return Accounts(db_path, hasher=PasswordHasher(**FAST))
 
 
-def run_cli(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KUNSKAPSBANK_DATA": str(data)}
-    return subprocess.run(
-        [sys.executable, "-m", "ingest.cli", *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=120, cwd=REPO,
-    )
 
 
 def file_bytes(db_path: Path) -> bytes:

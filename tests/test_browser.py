@@ -1,10 +1,13 @@
 """The web UI in a real browser: Debian's headless Chromium driven by Selenium against `kunskapsbank serve`
-on the sample corpus. Also checks WCAG 2.1 A/AA with axe-core and writes the README screenshots."""
+on the sample corpus. Also checks WCAG 2.1 A/AA with axe-core, and takes screenshots: into a temporary
+folder, or into docs/ when `make screenshots` sets KUNSKAPSBANK_SCREENSHOTS (tests never write into the repo)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,13 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = REPO / "docs"
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where screenshots go: docs/ for `make screenshots`, a temporary folder otherwise."""
+    chosen = os.environ.get("KUNSKAPSBANK_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +47,7 @@ def browser():
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
                 "--lang=sv-SE", "--disable-gpu"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see CSP reports in the console
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(30)
     yield driver
@@ -62,7 +72,24 @@ def link_text(driver, text):
     return driver.find_element(By.PARTIAL_LINK_TEXT, text)
 
 
-def test_typing_shows_highlighted_results_without_reload(server, browser):
+@contextmanager
+def viewport(driver, width: int, height: int):
+    """The page as a screen of this size shows it (390 px: a phone, with its viewport rules)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
+                                                                   "deviceScaleFactor": 1, "mobile": width < 600})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url) as response:
+        return json.load(response)
+
+
+@pytest.mark.screenshots
+def test_typing_shows_highlighted_results_without_reload(server, browser, screenshots):
     browser.get(server + "/")
     browser.execute_script("window.__noReload = 'still here';")
     box = css(browser, "#q")[0]
@@ -74,7 +101,7 @@ def test_typing_shows_highlighted_results_without_reload(server, browser):
     wait_for(browser, lambda d: "q=vuxenutbildning" in d.current_url)  # the address is shareable
     status = css(browser, "#resultat [role=status]")[0].text
     assert "träff" in status
-    browser.save_screenshot(str(SCREENSHOTS / "resultat.png"))
+    browser.save_screenshot(str(screenshots / "resultat.png"))
 
 
 def test_facet_narrows_results(server, browser):
@@ -92,14 +119,16 @@ def test_facet_narrows_results(server, browser):
 
 
 def test_passage_permalink_is_marked_and_focused(server, browser):
-    with urllib.request.urlopen(server + "/api/search?q=kollektivtrafik") as response:
-        hit = json.load(response)["hits"][0]
+    hit = get_json(server + "/api/search?q=kollektivtrafik")["hits"][0]
     browser.get(server + hit["url"])
     wait_for(browser, lambda d: css(d, ".passage.marked"))
     marked = css(browser, ".passage.marked")[0]
     assert marked.get_attribute("id") == hit["passage_id"]
-    assert browser.current_url.endswith("#" + hit["passage_id"])
-    assert "Länkat stycke" in marked.text
+    wait_for(browser, lambda d: d.switch_to.active_element.get_attribute("id") == hit["passage_id"])
+    link_text(browser, "Hela dokumentet").click()  # the passage marked in the whole document
+    wait_for(browser, lambda d: d.current_url.endswith("#" + hit["passage_id"]))
+    marked = css(browser, ".passage.marked")[0]
+    assert marked.get_attribute("id") == hit["passage_id"] and "Länkat stycke" in marked.text
     wait_for(browser, lambda d: d.switch_to.active_element.get_attribute("id") == hit["passage_id"])
 
 
@@ -152,23 +181,32 @@ def _axe_violations(browser) -> list[dict]:
     return result
 
 
-@pytest.mark.parametrize("path", ["/", "/sok?q=kompetensf%C3%B6rs%C3%B6rjning", "DOCUMENT", "/mal",
+@pytest.mark.parametrize("path", [pytest.param("/", marks=pytest.mark.screenshots),
+                                  "/sok?q=kompetensf%C3%B6rs%C3%B6rjning", "DOCUMENT", "/mal",
                                   "/mal/rus-vastmanland:delmal-17", "/entiteter/project:digi-60-plus", "/logga-in",
                                   "/mal/rus-vastmanland:vision", "/dokument", "/entiteter", "/sok",
-                                  "/sok?q=utbildning&org=Region+V%C3%A4stmanland", "/d/finns-inte"])
-def test_no_axe_violations(server, browser, path):
+                                  "/sok?q=utbildning&org=Region+V%C3%A4stmanland", "/d/finns-inte", "PASSAGE",
+                                  "/sok?q=bibliotek&document=DOCUMENT_ID", "/docs"])
+def test_no_axe_violations(server, browser, path, screenshots):
     if not AXE.exists():
         pytest.fail("axe-core is missing: `npm ci` installs it")
     if path == "DOCUMENT":
         with urllib.request.urlopen(server + "/api/documents") as response:
             docs = json.load(response)["documents"]
         path = next(d["url"] for d in docs if "Verksamhetsplan 2021" in d["title"])
+    if path == "PASSAGE":
+        path = get_json(server + "/api/search?q=kollektivtrafik")["hits"][0]["url"]
+    if "DOCUMENT_ID" in path:
+        hit = next(h for h in get_json(server + "/api/search?q=bibliotek")["hits"] if h["more_in_document"])
+        path = path.replace("DOCUMENT_ID", hit["document_id"])
     browser.set_script_timeout(60)
     browser.get(server + path)
+    if path == "/docs":
+        wait_for(browser, lambda d: css(d, "#swagger-ui .opblock"))
     violations = _axe_violations(browser)
     assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
     if path == "/":
-        browser.save_screenshot(str(SCREENSHOTS / "start.png"))
+        browser.save_screenshot(str(screenshots / "start.png"))
 
 
 @pytest.fixture
@@ -178,24 +216,46 @@ def editor_server(fresh_data: Path):
         yield base
 
 
-def test_editor_signs_in_uploads_and_follows_progress(editor_server, browser, tmp_path):
+def watch_progress(browser) -> None:
+    """Record every value the upload form's <progress> takes, in sessionStorage: it outlives the page."""
+    browser.execute_script("""
+        sessionStorage.setItem('progress', '[]');
+        const bar = document.querySelector('.upload-progress progress');
+        new MutationObserver(() => {
+            const seen = JSON.parse(sessionStorage.getItem('progress'));
+            seen.push(Number(bar.value));
+            sessionStorage.setItem('progress', JSON.stringify(seen));
+        }).observe(bar, {attributes: true, attributeFilter: ['value']});""")
+
+
+def progress_seen(browser) -> list[float]:
+    return json.loads(browser.execute_script("return sessionStorage.getItem('progress') || '[]'"))
+
+
+def sign_in(browser, base: str) -> None:
     from tests.conftest import EDITOR
 
-    report = tmp_path / "lägesrapport-lärcentrum.md"
-    report.write_text("# Lägesrapport Lärcentrum Skinnskatteberg\n\nLärcentrum erbjuder studiehandledning "
-                      "för vuxna som läser på distans.\n", encoding="utf-8")
     browser.delete_all_cookies()
-    browser.get(editor_server + "/logga-in")
+    browser.get(base + "/logga-in")
     css(browser, "#username")[0].send_keys(EDITOR[0])
     css(browser, "#password")[0].send_keys(EDITOR[1])
     css(browser, "form.stacked-form button[type=submit]")[0].click()
     wait_for(browser, lambda d: "Logga ut" in d.page_source)
+
+
+def test_editor_signs_in_uploads_and_follows_progress(editor_server, browser, tmp_path):
+    report = tmp_path / "lägesrapport-lärcentrum.md"
+    report.write_text("# Lägesrapport Lärcentrum Skinnskatteberg\n\nLärcentrum erbjuder studiehandledning "
+                      "för vuxna som läser på distans.\n", encoding="utf-8")
+    sign_in(browser, editor_server)
     browser.get(editor_server + "/ladda-upp")
     assert _axe_violations(browser) == []
     css(browser, "#file")[0].send_keys(str(report))
     css(browser, "#vis-public")[0].click()
+    watch_progress(browser)
     css(browser, "form.stacked-form button[type=submit]")[0].click()
     wait_for(browser, lambda d: "/uppladdningar/" in d.current_url)
+    assert max(progress_seen(browser)) == 100  # the transfer was shown, then the ingest status
     wait_for(browser, lambda d: "Öppna dokumentet" in d.page_source, timeout=60)  # htmx polls the status
     assert "klar" in css(browser, "#upload-status")[0].text
     link_text(browser, "Öppna dokumentet").click()
@@ -206,3 +266,112 @@ def test_editor_signs_in_uploads_and_follows_progress(editor_server, browser, tm
     link_text(browser, "Verksamhetsplan 2021").click()  # a document with goal links: review buttons for editors
     wait_for(browser, lambda d: css(d, ".review-form"))
     assert _axe_violations(browser) == []
+
+
+# -- the reading view, small screens, /docs ---------------------------------------------------------
+@pytest.mark.screenshots
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])
+def test_permalink_shows_title_heading_and_passage_in_the_first_screen(server, browser, screenshots, width, height):
+    hits = get_json(server + "/api/search?q=%2317+%C3%96ka+andelen+elever&all=1")["hits"]
+    hit = next(h for h in hits if h["heading"].startswith("#17"))
+    passage = get_json(server + f"/api/passages/{hit['passage_id']}")
+    with viewport(browser, width, height):
+        browser.get(server + hit["url"])
+        wait_for(browser, lambda d: css(d, ".passage.marked"))
+        boxes = browser.execute_script("""
+            const box = s => { const b = document.querySelector(s).getBoundingClientRect();
+                               return {top: b.top, bottom: b.bottom, text: document.querySelector(s).innerText}; };
+            return {title: box('.reading-title'), heading: box('#stycke-rubrik'), links: box('.reading-links'),
+                    text: box('.passage.marked .passage-text'), screen: window.innerHeight,
+                    width: window.innerWidth, scroll_width: document.documentElement.scrollWidth};""")
+        assert boxes["width"] == width and boxes["scroll_width"] <= width
+        assert boxes["title"]["text"] == passage["document"]["title"]
+        assert boxes["heading"]["text"].startswith(passage["heading_path"][-1])
+        assert "Hela dokumentet" in boxes["links"]["text"] and f"sida {passage['page']}" in boxes["links"]["text"]
+        for part in ("title", "heading", "links"):
+            assert 0 <= boxes[part]["top"] and boxes[part]["bottom"] <= boxes["screen"], (part, boxes)
+        assert boxes["text"]["top"] + 3 * 24 <= boxes["screen"], boxes  # at least its first lines
+        name = "stycke.png" if width > 600 else "stycke-mobil.png"
+        browser.save_screenshot(str(screenshots / name))
+
+
+def _longest_goal(server) -> str:
+    def walk(goals):
+        for goal in goals:
+            yield goal
+            yield from walk(goal["children"])
+
+    goals = [g for fw in get_json(server + "/api/goals")["frameworks"] for g in walk(fw["goals"])]
+    return max(goals, key=lambda g: len(g["label"]))["url"]
+
+
+LONG_QUERY = ("vuxenutbildning kompetensförsörjning lärcentrum Västmanland "
+              "https://www.example.se/en/mycket/lang/adress/som/inte/kan/brytas/naturligt/alls/i/en/smal/kolumn")
+
+
+@pytest.mark.parametrize("path", ["/", "/sok?q=" + LONG_QUERY, "/sok?q=utbildning&org=Region+V%C3%A4stmanland",
+                                  "SEARCH_IN_DOCUMENT", "/dokument", "DOCUMENT", "PASSAGE", "/mal",
+                                  "/mal/rus-vastmanland:delmal-17", "LONGEST_GOAL", "/entiteter",
+                                  "/entiteter/project:digi-60-plus", "/logga-in", "/docs", "/d/finns-inte"])
+def test_no_horizontal_scrolling_at_390_px(server, browser, path):
+    if path == "SEARCH_IN_DOCUMENT":
+        hit = next(h for h in get_json(server + "/api/search?q=bibliotek")["hits"] if h["more_in_document"])
+        path = f"/sok?q=bibliotek&document={hit['document_id']}"
+    elif path == "DOCUMENT":
+        path = next(d["url"] for d in get_json(server + "/api/documents")["documents"] if "Verksamhetsplan 2021" in d["title"])
+    elif path == "PASSAGE":
+        path = get_json(server + "/api/search?q=kollektivtrafik")["hits"][0]["url"]
+    elif path == "LONGEST_GOAL":
+        path = _longest_goal(server)
+    with viewport(browser, 390, 844):
+        browser.get(server + path)
+        if path == "/docs":
+            wait_for(browser, lambda d: css(d, "#swagger-ui .opblock"))
+        # (a phone zooms out to fit a page that is too wide, so window.innerWidth may grow; clientWidth does not)
+        widths = browser.execute_script("""return {scroll: document.documentElement.scrollWidth,
+            screen: document.documentElement.clientWidth,
+            wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
+                      .slice(0, 5).map(e => e.tagName + '.' + e.className)};""")
+    assert widths["screen"] == 390
+    assert widths["scroll"] <= 390, widths
+
+
+def test_api_docs_list_the_operations(server, browser):
+    browser.get(server + "/")
+    link_text(browser, "API-beskrivningen").click()
+    wait_for(browser, lambda d: css(d, "#swagger-ui .opblock-summary-path"))
+    paths = {e.text.strip() for e in css(browser, "#swagger-ui .opblock-summary-path")}
+    assert {"/api/search", "/api/documents", "/api/passages/{passage_id}", "/api/link", "/p/{passage_id}"} <= paths
+    css(browser, "#operations-sök-api_search_api_search_get .opblock-summary-control")[0].click()
+    wait_for(browser, lambda d: css(d, "tr[data-param-name='document']"))  # parameters are shown, the new one too
+    logs = [e for e in browser.get_log("browser") if "Content Security Policy" in e.get("message", "")]
+    assert logs == []
+
+
+def test_a_slow_transfer_shows_its_progress_then_the_ingest_status(editor_server, browser, tmp_path):
+    broken = tmp_path / "trasig-rapport.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + os.urandom(600 * 1024))  # ~2 s at the throttled speed, then a clear failure
+    sign_in(browser, editor_server)
+    with viewport(browser, 390, 844):
+        browser.get(editor_server + "/ladda-upp")
+        widths = browser.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1] == 390
+        css(browser, "#file")[0].send_keys(str(broken))
+        watch_progress(browser)
+        browser.execute_cdp_cmd("Network.enable", {})
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                                     "downloadThroughput": -1,
+                                                                     "uploadThroughput": 300 * 1024})
+        try:
+            css(browser, "form.stacked-form button[type=submit]")[0].click()
+            wait_for(browser, lambda d: any(0 < v < 100 for v in progress_seen(d)))  # a bar that moves
+            assert css(browser, ".upload-progress")[0].is_displayed()
+            wait_for(browser, lambda d: "/uppladdningar/" in d.current_url, timeout=30)
+        finally:
+            browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                                         "downloadThroughput": -1, "uploadThroughput": -1})
+            browser.execute_cdp_cmd("Network.disable", {})
+        seen = progress_seen(browser)
+        assert seen == sorted(seen) and seen[-1] == 100
+        wait_for(browser, lambda d: "misslyckades" in css(d, "#upload-status")[0].text, timeout=60)
+        assert "trasig-rapport.pdf" in css(browser, "#upload-status")[0].text

@@ -3,10 +3,7 @@ real ingest pipeline; people's verdicts on goal links survive a re-ingest."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -17,6 +14,7 @@ from ingest.config import DataDir
 from ingest.enrich.entities import extract_entities
 from ingest.enrich.gazetteers import entity_key
 from ingest.pipeline import Ingester
+from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus" / "documents"
@@ -26,10 +24,6 @@ def found(text: str) -> set[tuple[str, str]]:
     return {(m.type, m.name) for m in extract_entities(text)}
 
 
-def run_cli(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KUNSKAPSBANK_DATA": str(data)}
-    return subprocess.run([sys.executable, "-m", "ingest.cli", *args], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=600, cwd=REPO)
 
 
 def make_docx(path: Path, title: str, sections: list[tuple[str, list[str]]]) -> Path:

@@ -13,8 +13,6 @@ import re
 import shutil
 import sqlite3
 import struct
-import subprocess
-import sys
 import time
 import zipfile
 import zlib
@@ -25,6 +23,7 @@ import pytest
 from ingest.store.catalogue import Catalogue
 from ingest.config import DataDir, Limits
 from ingest.pipeline import IngestReport, Ingester
+from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus" / "documents"
@@ -43,12 +42,6 @@ CONTENT_TYPES = (
 )
 
 
-def run_cli(*args: str, data: Path, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KUNSKAPSBANK_DATA": str(data), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "ingest.cli", *args],
-        capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO,
-    )
 
 
 # -- building hostile files --------------------------------------------------------------------
@@ -335,7 +328,8 @@ def test_odd_names_never_become_paths_or_markup(batch):
     # nothing was written outside the data dir and the inbox
     assert sorted(p.name for p in root.iterdir()) == ["data", "inkorg"]
     assert {p.name for p in data.iterdir()} <= {"catalogue.sqlite3", "catalogue.sqlite3-wal",
-                                                "catalogue.sqlite3-shm", "index", "originals"}
+                                                "catalogue.sqlite3-shm", "index", "originals",
+                                                "writer.lock", "batch.lock"}
     # originals are stored under content hashes, never under the file's name
     originals = [p.relative_to(data / "originals").as_posix() for p in (data / "originals").rglob("*") if p.is_file()]
     assert originals and all(re.fullmatch(r"[0-9a-f]{2}/[0-9a-f]{64}\.(pdf|docx|txt|md|html)", o) for o in originals)

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -16,17 +13,12 @@ from ingest.store.catalogue import Catalogue
 from ingest.config import REAL_CORPUS_DIR, DataDir
 from ingest.store.indexing import find_drift
 from ingest.pipeline import Ingester
+from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REAL_CORPUS_DIR
 
 
-def run_cli(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KUNSKAPSBANK_DATA": str(data)}
-    return subprocess.run(
-        [sys.executable, "-m", "ingest.cli", *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=600, cwd=REPO,
-    )
 
 
 def make_docx(path: Path, title: str, sections: dict[str, list[str]]) -> Path:

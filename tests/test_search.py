@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -331,11 +330,11 @@ def test_failed_write_leaves_no_lock(tmp_path):
 
 
 def test_multiprocess_rebuild_matches_single(tmp_path, monkeypatch):
-    import search.engine as engine
+    import search._store as store
 
     single = SearchIndex(tmp_path / "single")
     single.rebuild(make_docs())
-    monkeypatch.setattr(engine, "MP_REBUILD_MIN", 4)  # force the two-process writer on a small corpus
+    monkeypatch.setattr(store, "MP_REBUILD_MIN", 4)  # force the two-process writer on a small corpus
     multi = SearchIndex(tmp_path / "multi")
     assert multi.rebuild(make_docs()) == len(PASSAGES)
     assert multi.document_counts() == single.document_counts()

@@ -12,8 +12,9 @@ from webapp.accounts import normalise_username
 from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, end_session, require_admin,
                          require_editor, session_cookie_value)
 from webapp.document_pages import DocumentId, PassageId
-from webapp.templating import templates
+from webapp.templating import respond, templates, wants_json
 from webapp.uploads import ALLOWED_SUFFIXES, UploadJob, safe_file_name
+from webapp.urls import urls
 
 router = APIRouter()
 CHUNK = 1024 * 1024
@@ -69,15 +70,16 @@ def _safe_next(target: str) -> str:
 @router.get("/ladda-upp", response_class=HTMLResponse, tags=["dokument"], summary="Uppladdningsformulär")
 def upload_form(request: Request):
     if current_user(request) is None:
-        return RedirectResponse("/logga-in?next=/ladda-upp", status_code=303)
+        return RedirectResponse(urls.login(urls.upload()), status_code=303)
     require_editor(request)
     return templates.TemplateResponse(request, "upload.html", {"request": request, "nav": "upload", "error": None,
                                                                "max_mb": request.app.state.kb.limits.max_file_bytes // (1024 * 1024)})
 
 
 async def _receive(request: Request, file: UploadFile, visibility: str, meta: dict) -> UploadJob:
+    """Store the upload durably and queue it. `visibility` "" keeps a replaced document's own."""
     user = require_editor(request)
-    if visibility not in ("public", "internal"):
+    if visibility not in ("public", "internal") and not (visibility == "" and meta.get("replaces")):
         raise HTTPException(422, "Synligheten måste vara 'public' eller 'internal'.")
     name = safe_file_name(file.filename or "")
     if os.path.splitext(name)[1].lower() not in ALLOWED_SUFFIXES:
@@ -120,7 +122,37 @@ async def upload(request: Request, file: UploadFile, csrf: Annotated[str, Form(m
     require_editor(request)
     check_csrf(request, csrf)
     job = await _receive(request, file, visibility, {"title": title, "organisation": organisation, "year": year})
-    return RedirectResponse(f"/uppladdningar/{job.id}", status_code=303)
+    if wants_json(request):  # the form's own script, which shows the transfer's progress, asks for JSON
+        return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.upload_status(job.id)})
+    return RedirectResponse(urls.upload_status(job.id), status_code=303)
+
+
+def _replaceable(request: Request, document_id: str):
+    doc = request.app.state.kb.catalogue.document(document_id)
+    if doc is None:
+        raise HTTPException(404, "Dokumentet finns inte.")
+    return doc
+
+
+@router.put("/api/documents/{document_id}", status_code=202, tags=["dokument"],
+            summary="Ersätt ett dokuments fil (multipart); tidigare versioner sparas")
+async def api_replace(request: Request, document_id: DocumentId, file: UploadFile,
+                      visibility: Annotated[str, Form()] = ""):
+    require_editor(request)
+    check_csrf(request, None)
+    _replaceable(request, document_id)
+    job = await _receive(request, file, visibility, {"replaces": document_id})
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.api_upload_status(job.id)})
+
+
+@router.post("/d/{document_id}/ersatt", tags=["dokument"], summary="Ersätt ett dokuments fil (formulär)")
+async def replace_form(request: Request, document_id: DocumentId, file: UploadFile,
+                       csrf: Annotated[str, Form(max_length=200)] = "", visibility: Annotated[str, Form()] = ""):
+    require_editor(request)
+    check_csrf(request, csrf)
+    _replaceable(request, document_id)
+    job = await _receive(request, file, visibility, {"replaces": document_id})
+    return RedirectResponse(urls.upload_status(job.id), status_code=303)
 
 
 @router.post("/api/documents", status_code=202, tags=["dokument"], summary="Ladda upp ett dokument (multipart)")
@@ -131,14 +163,14 @@ async def api_upload(request: Request, file: UploadFile, visibility: Annotated[s
     require_editor(request)
     check_csrf(request, None)
     job = await _receive(request, file, visibility, {"title": title, "organisation": organisation, "year": year})
-    return JSONResponse(job.to_json(), status_code=202, headers={"Location": f"/api/uploads/{job.id}"})
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": urls.api_upload_status(job.id)})
 
 
 def _job(request: Request, job_id: str) -> UploadJob:
     require_editor(request)
     job = request.app.state.kb.uploads.get(job_id)
     if job is None:
-        raise HTTPException(404, "Uppladdningen finns inte (status sparas bara tills servern startas om).")
+        raise HTTPException(404, "Uppladdningen finns inte.")
     return job
 
 
@@ -150,11 +182,9 @@ def api_upload_status(request: Request, job_id: Annotated[str, Path(pattern=r"^[
 @router.get("/uppladdningar/{job_id}", response_class=HTMLResponse, tags=["dokument"], summary="Uppladdningsstatus")
 def upload_status(request: Request, job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")], format: str = "html"):
     job = _job(request, job_id)
-    if format == "json":
-        return JSONResponse(job.to_json())
     partial = request.headers.get("HX-Request") == "true"
-    return templates.TemplateResponse(request, "_upload_status.html" if partial else "upload_status.html",
-                                      {"request": request, "job": job, "nav": "upload"})
+    return respond(request, job.to_json(), "upload_status.html", name="job", nav="upload",
+                   partial="_upload_status.html" if partial else None)
 
 
 # -- delete --------------------------------------------------------------------------------------
@@ -183,7 +213,7 @@ def delete_form(request: Request, document_id: DocumentId, csrf: Annotated[str, 
     require_editor(request)
     check_csrf(request, csrf)
     _delete(request, document_id)
-    return RedirectResponse("/dokument", status_code=303)
+    return RedirectResponse(urls.documents(), status_code=303)
 
 
 # -- link reviews --------------------------------------------------------------------------------
@@ -195,12 +225,14 @@ class Review(BaseModel):
 def review_form(request: Request, passage_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
                 goal_id: Annotated[str, Form(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$")],
                 verdict: Annotated[Literal["confirmed", "rejected"], Form()],
-                csrf: Annotated[str, Form(max_length=200)] = ""):
+                csrf: Annotated[str, Form(max_length=200)] = "", next: Annotated[str, Form(max_length=500)] = ""):
     require_editor(request)
     check_csrf(request, csrf)
     _review(request, passage_id, goal_id, verdict)
+    if next:  # the reading view sends its own address: back there
+        return RedirectResponse(_safe_next(next), status_code=303)
     document_id = request.app.state.kb.catalogue.passage(passage_id).document_id
-    return RedirectResponse(f"/d/{document_id}?p={passage_id}#{passage_id}", status_code=303)
+    return RedirectResponse(urls.document(document_id, passage_id), status_code=303)
 
 
 def _review(request: Request, passage_id: str, goal_id: str, verdict: str) -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -14,13 +14,16 @@ from ingest.config import REPO_ROOT, DataDir, Limits
 from webapp import account_pages, document_pages, entity_pages, goal_pages, search_pages
 from webapp.auth import CSRF_COOKIE, SESSION_COOKIE
 from webapp.state import AppState
-from webapp.templating import templates
+from webapp.templating import templates, wants_json
 from webapp.uploads import UploadQueue
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-HTMX_FILE = REPO_ROOT / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
+NODE_MODULES = REPO_ROOT / "node_modules"
+HTMX_FILE = NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"
+# Swagger UI for /docs, from npm (package.json); only these two files are served from its package.
+SWAGGER_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -41,7 +44,7 @@ MAX_FORM_BYTES = 1024 * 1024  # every other write (forms, /api/link, reviews) is
 
 
 def _early_error(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith("/api/"):
+    if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     return templates.TemplateResponse(request, "error.html", {"request": request, "title": STATUS_TITLES[status],
                                                               "message": message}, status_code=status)
@@ -53,7 +56,7 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
         description="Sök i planer, strategier och projektrapporter; mål, projekt och aktörer. "
                     "Varje HTML-sida har en JSON-tvilling.",
         version="1.0",
-        docs_url=None,  # Swagger UI loads scripts from a CDN, which our CSP forbids; /openapi.json is served
+        docs_url=None,  # FastAPI's Swagger page loads a CDN and runs an inline script: /docs below is ours
         redoc_url=None,
     )
     app.state.kb = AppState(data or DataDir.resolve(), limits)
@@ -68,7 +71,19 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
             return Response(status_code=404)
         return FileResponse(HTMX_FILE, media_type="text/javascript")
 
-    # after the vendor route: the mount would otherwise answer /static/vendor/... itself
+    @app.get("/static/vendor/swagger-ui/{name}", include_in_schema=False)
+    def swagger_asset(name: str):
+        path = NODE_MODULES / "swagger-ui-dist" / name
+        if name not in SWAGGER_FILES or not path.exists():
+            return Response(status_code=404)
+        return FileResponse(path, media_type=SWAGGER_FILES[name])
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request):
+        """Swagger UI over /openapi.json: our own page and init script, so the CSP holds."""
+        return templates.TemplateResponse(request, "api_docs.html", {"request": request, "nav": "docs"})
+
+    # after the vendor routes: the mount would otherwise answer /static/vendor/... itself
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["drift"], summary="Hälsa: katalog och index")
@@ -119,14 +134,8 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
             # Pages differ by who is signed in and by htmx (fragment or page): never from a shared cache,
             # and internal pages not kept after signing out.
             response.headers.setdefault("Cache-Control", "private, no-store")
-            response.headers.setdefault("Vary", "Cookie, HX-Request, HX-Target")
+            response.headers.setdefault("Vary", "Cookie, Accept, HX-Request, HX-Target")
         return response
-
-    def wants_json(request: Request) -> bool:
-        path = request.url.path
-        return (path.startswith("/api/") or path in ("/healthz", "/openapi.json")
-                or request.query_params.get("format") == "json"
-                or "application/json" in request.headers.get("accept", "").split(",")[0])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

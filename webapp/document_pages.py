@@ -1,4 +1,5 @@
-"""Documents and passages: /dokument, /d/{id}, /d/{id}/original, /p/{id} and their /api twins."""
+"""Documents and passages: /dokument, /d/{id}, /d/{id}/original, /p/{id} (the reading view a shared link
+opens) and their /api twins."""
 from __future__ import annotations
 
 import mimetypes
@@ -6,11 +7,12 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from webapp.auth import visibility_for
 from webapp.serialise import document_json, passage_json
-from webapp.templating import templates
+from webapp.templating import first_sentence, respond
+from webapp.urls import urls
 
 router = APIRouter()
 
@@ -42,23 +44,21 @@ def document_detail(request: Request, doc) -> dict:
     return data
 
 
-@router.get("/api/documents", tags=["dokument"], summary="Alla dokument du får se")
-def api_documents(request: Request) -> JSONResponse:
+def document_list(request: Request) -> dict:
     kb = request.app.state.kb
     counts = kb.catalogue.passage_counts()
     docs = kb.catalogue.documents(visibility_for(request))
-    return JSONResponse({"documents": [document_json(d, passages=counts.get(d.id, 0)) for d in docs]})
+    return {"documents": [document_json(d, passages=counts.get(d.id, 0)) for d in docs]}
+
+
+@router.get("/api/documents", tags=["dokument"], summary="Alla dokument du får se")
+def api_documents(request: Request) -> JSONResponse:
+    return JSONResponse(document_list(request))
 
 
 @router.get("/dokument", response_class=HTMLResponse, tags=["sidor"], summary="Dokumentlista")
 def documents_page(request: Request, format: str = "html"):
-    if format == "json":
-        return api_documents(request)
-    kb = request.app.state.kb
-    counts = kb.catalogue.passage_counts()
-    docs = kb.catalogue.documents(visibility_for(request))
-    return templates.TemplateResponse(request, "documents.html", {"request": request, "documents": docs,
-                                                                  "counts": counts, "nav": "dokument"})
+    return respond(request, document_list(request), "documents.html", name="listing", nav="dokument")
 
 
 @router.get("/api/documents/{document_id}", tags=["dokument"], summary="Ett dokument med avsnitt, stycken, mål och entiteter")
@@ -70,14 +70,9 @@ def api_document(request: Request, document_id: DocumentId) -> JSONResponse:
 def document_page(request: Request, document_id: DocumentId,
                   p: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Markerat stycke")] = None,
                   format: str = "html"):
-    doc = visible_document(request, document_id)
-    detail = document_detail(request, doc)
-    if format == "json":
-        return JSONResponse(detail)
-    sections = {s["ord"]: s for s in detail["sections"]}
-    return templates.TemplateResponse(request, "document.html", {
-        "request": request, "doc": detail, "sections": sections, "marked": p, "nav": "dokument",
-    })
+    detail = document_detail(request, visible_document(request, document_id))
+    return respond(request, detail, "document.html", name="doc", sections={s["ord"]: s for s in detail["sections"]},
+                   marked=p, nav="dokument")
 
 
 @router.get("/d/{document_id}/original", tags=["dokument"], summary="Originalfilen")
@@ -110,25 +105,43 @@ def visible_passage(request: Request, passage_id: str):
     return passage, doc
 
 
-@router.get("/api/passages/{passage_id}", tags=["dokument"], summary="Ett stycke med dokument, mål och entiteter")
-def api_passage(request: Request, passage_id: PassageId) -> JSONResponse:
-    passage, doc = visible_passage(request, passage_id)
+def passage_detail(request: Request, passage, doc) -> dict:
+    """A passage with its document, where it sits (headings, neighbours, page in the original) and what
+    it links to: the reading view and /api/passages/{id} show the same."""
     kb = request.app.state.kb
     links = kb.catalogue.links_for_passages([passage.id]).get(passage.id, [])
     entities = kb.catalogue.entities_for_passages([passage.id]).get(passage.id, [])
     data = passage_json(passage, kb.frameworks, links, entities)
     data["document"] = document_json(doc)
+    data["summary"] = first_sentence(passage.text)
+    data["document_url"] = urls.document(doc.id, passage.id)  # the whole document, this passage marked
+    data["original_page_url"] = (urls.original(doc.id, passage.page_start if doc.format == "pdf" else None)
+                                 if doc.original_path else None)
+    anchors = {tuple(s["path"]): f"avsnitt-{s['ord']}" for s in kb.catalogue.sections(doc.id)}
+    data["headings"] = [{"heading": h, "url": (urls.document(doc.id) + "#" + anchors[tuple(passage.heading_path[:i + 1])]
+                                               if tuple(passage.heading_path[:i + 1]) in anchors else None)}
+                        for i, h in enumerate(passage.heading_path)]
+    siblings = kb.catalogue.passages(doc.id)
+    position = next((i for i, p in enumerate(siblings) if p.id == passage.id), None)
+    for key, step in (("previous", -1), ("next", 1)):
+        near = siblings[position + step] if position is not None and 0 <= position + step < len(siblings) else None
+        data[key] = {"id": near.id, "heading": near.heading, "url": urls.passage(near.id)} if near else None
     from search import Filters
 
     similar = kb.index.more_like_this(passage.id, limit=5, filters=Filters(visibility=visibility_for(request)))
-    data["similar"] = [{"passage_id": h.passage_id, "title": h.title, "heading": h.heading, "url": h.url}
+    data["similar"] = [{"passage_id": h.passage_id, "title": h.title, "heading": h.heading, "url": urls.passage(h.passage_id)}
                        for h in similar]
-    return JSONResponse(data)
+    return data
 
 
-@router.get("/p/{passage_id}", tags=["sidor"], summary="Permalänk till ett stycke")
-def passage_permalink(request: Request, passage_id: PassageId, format: str = "html"):
-    if format == "json":
-        return api_passage(request, passage_id)
-    passage, doc = visible_passage(request, passage_id)
-    return RedirectResponse(f"/d/{doc.id}?p={passage.id}#{passage.id}", status_code=302)
+@router.get("/api/passages/{passage_id}", tags=["dokument"], summary="Ett stycke med dokument, mål och entiteter")
+def api_passage(request: Request, passage_id: PassageId) -> JSONResponse:
+    return JSONResponse(passage_detail(request, *visible_passage(request, passage_id)))
+
+
+@router.get("/p/{passage_id}", response_class=HTMLResponse, tags=["sidor"],
+            summary="Permalänk till ett stycke: dokumentets titel, rubriker och stycket överst")
+def passage_page(request: Request, passage_id: PassageId, format: str = "html"):
+    detail = passage_detail(request, *visible_passage(request, passage_id))
+    return respond(request, detail, "passage.html", name="passage", nav="dokument",
+                   page_url=str(request.url.replace(query="", fragment="")))

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from ingest.enrich.gazetteers import ENTITY_TYPES
 from webapp.auth import visibility_for
-from webapp.serialise import entity_url
-from webapp.templating import templates
+from webapp.templating import respond
+from webapp.urls import urls
 
 router = APIRouter()
 
@@ -20,7 +20,7 @@ EntityId = Annotated[str, Path(min_length=3, max_length=200, description="t.ex. 
 
 def entity_list(request: Request, entity_type: str | None) -> list[dict]:
     items = request.app.state.kb.catalogue.entities(entity_type, visibility_for(request))
-    return [dict(item, url=entity_url(item["id"])) for item in items]
+    return [dict(item, url=urls.entity(item["id"])) for item in items]
 
 
 def entity_detail(request: Request, entity_id: str) -> dict:
@@ -33,9 +33,9 @@ def entity_detail(request: Request, entity_id: str) -> dict:
     for m in mentions:
         doc = documents.setdefault(m["document_id"], {"document_id": m["document_id"], "title": m["title"],
                                                        "year": m["year"], "organisation": m["organisation"],
-                                                       "url": f"/d/{m['document_id']}", "passages": []})
+                                                       "url": urls.document(m["document_id"]), "passages": []})
         if not any(p["passage_id"] == m["passage_id"] for p in doc["passages"]):
-            doc["passages"].append({"passage_id": m["passage_id"], "url": f"/p/{m['passage_id']}",
+            doc["passages"].append({"passage_id": m["passage_id"], "url": urls.passage(m["passage_id"]),
                                     "heading": (m["heading_path"] or [""])[-1], "page": m["page_start"],
                                     "text": m["text"], "surface": m["surface"]})
     links = kb.catalogue.links_for_passages(list({m["passage_id"] for m in mentions}))
@@ -46,10 +46,10 @@ def entity_detail(request: Request, entity_id: str) -> dict:
             if goal is None or (link["kind"] == "inferred" and link["score"] < 0.4):
                 continue
             item = goals.setdefault(goal.global_id, {"id": goal.global_id, "label": goal.display_label,
-                                                     "level_name": goal.level_name, "url": f"/mal/{goal.global_id}",
+                                                     "level_name": goal.level_name, "url": urls.goal(goal.global_id),
                                                      "passages": 0})
             item["passages"] += 1
-    return {**entity, "url": entity_url(entity_id), "mentions": len(mentions), "documents": list(documents.values()),
+    return {**entity, "url": urls.entity(entity_id), "mentions": len(mentions), "documents": list(documents.values()),
             "goals": sorted(goals.values(), key=lambda g: -g["passages"])[:12]}
 
 
@@ -61,11 +61,8 @@ def api_entities(request: Request, type: Annotated[EntityType | None, Query(desc
 @router.get("/entiteter", response_class=HTMLResponse, tags=["sidor"], summary="Projekt och aktörer")
 def entities_page(request: Request, type: Annotated[EntityType | None, Query()] = None, format: str = "html"):
     items = entity_list(request, type)
-    if format == "json":
-        return JSONResponse(items)
     groups = OrderedDict((t, [i for i in items if i["type"] == t]) for t in ENTITY_TYPES if not type or t == type)
-    return templates.TemplateResponse(request, "entities.html", {"request": request, "groups": groups,
-                                                                 "selected": type, "nav": "entiteter"})
+    return respond(request, items, "entities.html", name="items", groups=groups, selected=type, nav="entiteter")
 
 
 @router.get("/api/entities/{entity_id}", tags=["entiteter"], summary="En entitet med alla omnämnanden")
@@ -75,7 +72,4 @@ def api_entity(request: Request, entity_id: EntityId) -> JSONResponse:
 
 @router.get("/entiteter/{entity_id}", response_class=HTMLResponse, tags=["sidor"], summary="Entitetssida")
 def entity_page(request: Request, entity_id: EntityId, format: str = "html"):
-    data = entity_detail(request, entity_id)
-    if format == "json":
-        return JSONResponse(data)
-    return templates.TemplateResponse(request, "entity.html", {"request": request, "entity": data, "nav": "entiteter"})
+    return respond(request, entity_detail(request, entity_id), "entity.html", name="entity", nav="entiteter")

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from ingest.enrich.goals import Goal
 from ingest.enrich.linking import link_json
 from webapp.auth import current_user, visibility_for
-from webapp.serialise import goal_url
-from webapp.templating import templates
+from webapp.templating import respond
+from webapp.urls import urls
 
 router = APIRouter()
 
@@ -25,7 +25,7 @@ GoalId = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$", descr
 
 def _tree(kb, goal: Goal, counts: dict) -> dict:
     c = counts.get(goal.global_id, {"passages": 0, "documents": 0})
-    return {**kb.frameworks.goal_json(goal), "url": goal_url(goal.global_id), "passages": c["passages"],
+    return {**kb.frameworks.goal_json(goal), "url": urls.goal(goal.global_id), "passages": c["passages"],
             "documents": c["documents"],
             "children": [_tree(kb, kb.frameworks.get(cid), counts) for cid in goal.children]}
 
@@ -60,9 +60,9 @@ def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
         via = kb.frameworks.get(row["goal_id"])
         doc = documents.setdefault(row["document_id"], {
             "document_id": row["document_id"], "title": row["title"], "organisation": row["organisation"],
-            "year": row["year"], "url": f"/d/{row['document_id']}", "passages": []})
+            "year": row["year"], "url": urls.document(row["document_id"]), "passages": []})
         doc["passages"].append({
-            "passage_id": row["passage_id"], "url": f"/p/{row['passage_id']}", "heading": (row["heading_path"] or [""])[-1],
+            "passage_id": row["passage_id"], "url": urls.passage(row["passage_id"]), "heading": (row["heading_path"] or [""])[-1],
             "page": row["page_start"], "text": row["text"], "score": round(row["score"], 4), "kind": row["kind"],
             "evidence": row["evidence"], "via_goal_id": row["goal_id"],
             "via_label": via.display_label if via and via.global_id != goal.global_id else None,
@@ -71,7 +71,7 @@ def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
     entity_counts: dict[str, dict] = {}
     for pid, ents in kb.catalogue.entities_for_passages(passage_ids).items():
         for e in ents:
-            item = entity_counts.setdefault(e["id"], {**e, "url": "/entiteter/" + e["id"], "passages": 0})
+            item = entity_counts.setdefault(e["id"], {**e, "url": urls.entity(e["id"]), "passages": 0})
             item["passages"] += 1
     organisations = sorted({d["organisation"] for d in documents.values() if d["organisation"]}
                            | {e["name"] for e in entity_counts.values() if e["type"] == "organisation"})
@@ -82,13 +82,13 @@ def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
         sub = [child] + kb.frameworks.descendants(child)
         c = counts.get(cid, {"passages": 0, "documents": 0})
         total = sum(counts.get(g.global_id, {}).get("passages", 0) for g in sub)
-        children.append({**kb.frameworks.goal_json(child), "url": goal_url(cid), "passages": total,
+        children.append({**kb.frameworks.goal_json(child), "url": urls.goal(cid), "passages": total,
                          "documents": c["documents"]})
     return {
         **kb.frameworks.goal_json(goal),
-        "url": goal_url(goal.global_id),
+        "url": urls.goal(goal.global_id),
         "phrases": goal.phrases,
-        "ancestors": [{"id": a.global_id, "label": a.display_label, "level_name": a.level_name, "url": goal_url(a.global_id)}
+        "ancestors": [{"id": a.global_id, "label": a.display_label, "level_name": a.level_name, "url": urls.goal(a.global_id)}
                       for a in kb.frameworks.ancestors(goal)],
         "children": children,
         "min_score": min_score,
@@ -110,10 +110,7 @@ def api_goals(request: Request) -> JSONResponse:
 
 @router.get("/mal", response_class=HTMLResponse, tags=["sidor"], summary="Målöversikt")
 def goals_page(request: Request, format: str = "html"):
-    data = goals_overview(request)
-    if format == "json":
-        return JSONResponse(data)
-    return templates.TemplateResponse(request, "goals.html", {"request": request, "overview": data, "nav": "mal"})
+    return respond(request, goals_overview(request), "goals.html", name="overview", nav="mal")
 
 
 MinScore = Annotated[float, Query(ge=0.0, le=1.0, description="Lägsta poäng för föreslagna kopplingar")]
@@ -127,11 +124,9 @@ def api_goal(request: Request, goal_id: GoalId, min: MinScore = GOAL_PAGE_MIN_SC
 @router.get("/mal/{goal_id}", response_class=HTMLResponse, tags=["sidor"], summary="Målsida")
 def goal_page(request: Request, goal_id: GoalId, min: MinScore = GOAL_PAGE_MIN_SCORE, format: str = "html"):
     data = goal_detail(request, goal_id, min)
-    if format == "json":
-        return JSONResponse(data)
     chart_max = max([c["passages"] for c in data["children"]] + [1])
-    return templates.TemplateResponse(request, "goal.html", {"request": request, "goal": data, "chart_max": chart_max,
-                                                             "nav": "mal", "default_min": GOAL_PAGE_MIN_SCORE})
+    return respond(request, data, "goal.html", name="goal", chart_max=chart_max, nav="mal",
+                   default_min=GOAL_PAGE_MIN_SCORE)
 
 
 class LinkRequest(BaseModel):

@@ -8,7 +8,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from search import Filters, SearchResults
 from webapp.auth import visibility_for
-from webapp.templating import DOC_TYPE_NAMES, templates
+from webapp.serialise import document_json
+from webapp.templating import DOC_TYPE_NAMES, is_htmx_for, respond
+from webapp.urls import urls
 
 router = APIRouter()
 
@@ -32,27 +34,35 @@ class SearchParams:
         year: Annotated[list[int], Query(description="År")] = [],
         goal: Annotated[list[str], Query(description="Mål-id, t.ex. rus-vastmanland:delmal-17")] = [],
         entity: Annotated[list[str], Query(description="Entitets-id, t.ex. project:digi-60-plus")] = [],
+        document: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$",
+                                              description="Bara stycken ur ett dokument (dokument-id)")] = None,
         all: Annotated[bool, Query(description="Visa alla stycken, inte ett per dokument")] = False,
     ):
         self.q = q
         self.limit = limit
         self.offset = (page - 1) * limit if page else offset
         self.org, self.type, self.year, self.goal, self.entity = org, type, year, goal, entity
+        self.document = document
         self.all = all
+
+    @property
+    def grouped(self) -> bool:
+        """One hit per document, unless every passage is asked for or the search is inside one document."""
+        return not (self.all or self.document)
 
     def filters(self, visibility: tuple[str, ...]) -> Filters:
         return Filters(organisation=self.org, doc_type=self.type, year=self.year, goal=self.goal,
-                       entity=self.entity, visibility=visibility)
+                       entity=self.entity, document_id=self.document, visibility=visibility)
 
     def as_dict(self) -> dict:
         """For building links: the current search with one thing changed."""
         return {"q": self.q, "org": self.org, "type": self.type, "year": self.year, "goal": self.goal,
-                "entity": self.entity, "all": "1" if self.all else None,
+                "entity": self.entity, "document": self.document, "all": "1" if self.all else None,
                 "limit": self.limit if self.limit != 10 else None}
 
     @property
     def has_filters(self) -> bool:
-        return any([self.org, self.type, self.year, self.goal, self.entity])
+        return any([self.org, self.type, self.year, self.goal, self.entity, self.document])
 
 
 def run_search(request: Request, params: SearchParams) -> SearchResults:
@@ -60,12 +70,12 @@ def run_search(request: Request, params: SearchParams) -> SearchResults:
     filters = params.filters(visibility_for(request))
     if not params.q.strip() and not params.has_filters:
         return SearchResults(query=params.q, total=0, hits=[], facets={}, offset=params.offset, limit=params.limit)
-    return kb.index.search(params.q, filters, limit=params.limit, offset=params.offset, group=not params.all)
+    return kb.index.search(params.q, filters, limit=params.limit, offset=params.offset, group=params.grouped)
 
 
 def _page_count(results: SearchResults, params: SearchParams) -> int:
     """Grouped results show one hit per document, so pages are counted in documents then."""
-    shown = results.total if params.all or results.total_documents is None else results.total_documents
+    shown = results.total if not params.grouped or results.total_documents is None else results.total_documents
     return -(-shown // params.limit) if shown else 0
 
 
@@ -81,16 +91,17 @@ def facet_label(kb, field: str, value) -> str:
     return str(value)
 
 
-@router.get("/api/search", tags=["sök"], summary="Sök i stycken (samma objekt som `kunskapsbank search --json`)")
-def api_search(request: Request, params: Annotated[SearchParams, Depends()]) -> JSONResponse:
-    return JSONResponse(run_search(request, params).to_json())
+def document_filter(request: Request, params: SearchParams) -> dict | None:
+    """The document a search is limited to, named only if the asker may see it."""
+    if not params.document:
+        return None
+    doc = request.app.state.kb.catalogue.document(params.document)
+    if doc is None or doc.visibility not in visibility_for(request):
+        return {"id": params.document, "title": "okänt dokument", "url": None}
+    return {"id": doc.id, "title": doc.title, "url": urls.document(doc.id)}
 
 
-@router.get("/sok", response_class=HTMLResponse, tags=["sidor"], summary="Sökresultat (HTML; ?format=json ger JSON)")
-def search_page(request: Request, params: Annotated[SearchParams, Depends()], format: str = "html"):
-    results = run_search(request, params)
-    if format == "json":
-        return JSONResponse(results.to_json())
+def facets_shown(request: Request, params: SearchParams, results: SearchResults) -> list[dict]:
     kb = request.app.state.kb
     facets = []
     for field, values in results.facets.items():
@@ -103,29 +114,47 @@ def search_page(request: Request, params: Annotated[SearchParams, Depends()], fo
         items = [{"value": v["value"], "count": v["count"], "label": facet_label(kb, field, v["value"]),
                   "selected": str(v["value"]) in selected} for v in values[:12]]
         facets.append({"field": field, "param": param, "name": FACET_NAMES.get(field, field), "items": items})
-    context = {"request": request, "params": params, "results": results, "facets": facets,
-               "current": params.as_dict(), "page_number": params.offset // params.limit + 1,
-               "pages": _page_count(results, params)}
-    partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "resultat"
-    return templates.TemplateResponse(request, "_results.html" if partial else "search.html", context)
+    return facets
 
 
-@router.get("/", response_class=HTMLResponse, tags=["sidor"], summary="Startsida")
-def start_page(request: Request, format: str = "html"):
+@router.get("/api/search", tags=["sök"], summary="Sök i stycken (samma objekt som `kunskapsbank search --json`)")
+def api_search(request: Request, params: Annotated[SearchParams, Depends()]) -> JSONResponse:
+    return JSONResponse(run_search(request, params).to_json())
+
+
+@router.get("/sok", response_class=HTMLResponse, tags=["sidor"], summary="Sökresultat (HTML; ?format=json ger JSON)")
+def search_page(request: Request, params: Annotated[SearchParams, Depends()], format: str = "html"):
+    results = run_search(request, params)
+    return respond(request, results.to_json(), "search.html", name="results",
+                   partial="_results.html" if is_htmx_for(request, "resultat") else None,
+                   params=params, facets=facets_shown(request, params, results), current=params.as_dict(),
+                   document_filter=document_filter(request, params),
+                   page_number=params.offset // params.limit + 1, pages=_page_count(results, params), nav="sok")
+
+
+RECENT_DOCUMENTS = 6
+
+
+def start_data(request: Request) -> dict:
+    """The newest documents and the top of each goal framework with how many documents serve each part."""
     kb = request.app.state.kb
     visibility = visibility_for(request)
     docs = sorted(kb.catalogue.documents(visibility), key=lambda d: d.ingested_at, reverse=True)
     counts = kb.catalogue.goal_link_counts(visibility, 0.4)
-    overview = []
+    frameworks = []
     for fw in kb.frameworks.frameworks.values():
-        roots = [kb.frameworks.get(r) for r in fw.roots]
-        overview.append({"framework": fw, "roots": roots})
-    if format == "json":
-        from webapp.serialise import document_json
+        goals = []
+        for root in (kb.frameworks.get(r) for r in fw.roots):
+            children = [c for c in (kb.frameworks.get(cid) for cid in root.children)
+                        if c is not None and c.level in ("malomrade", "omrade")]
+            goals.append({"id": root.global_id, "label": root.label, "url": urls.goal(root.global_id), "children": [
+                {"id": c.global_id, "label": c.display_label, "url": urls.goal(c.global_id),
+                 "documents": counts.get(c.global_id, {}).get("documents", 0)} for c in children]})
+        frameworks.append({"id": fw.id, "name": fw.name, "goals": goals})
+    return {"documents": [document_json(d) for d in docs[:RECENT_DOCUMENTS]], "document_count": len(docs),
+            "frameworks": frameworks}
 
-        return JSONResponse({"documents": [document_json(d) for d in docs[:8]],
-                             "frameworks": [{"id": o["framework"].id, "name": o["framework"].name} for o in overview]})
-    return templates.TemplateResponse(request, "start.html", {
-        "request": request, "recent": docs[:6], "document_count": len(docs), "overview": overview,
-        "counts": counts, "frameworks": kb.frameworks,
-    })
+
+@router.get("/", response_class=HTMLResponse, tags=["sidor"], summary="Startsida")
+def start_page(request: Request, format: str = "html"):
+    return respond(request, start_data(request), "start.html", name="start")

@@ -1,18 +1,9 @@
 """JSON shapes of the API, shared by the HTML pages (which render the same dicts)."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from ingest.store.catalogue import DocumentRecord, PassageRecord
 from ingest.enrich.goals import Frameworks
-
-
-def goal_url(goal_id: str) -> str:
-    return "/mal/" + quote(goal_id, safe=":")
-
-
-def entity_url(entity_id: str) -> str:
-    return "/entiteter/" + quote(entity_id, safe=":")
+from webapp.urls import urls
 
 
 def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
@@ -28,8 +19,8 @@ def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
         "visibility": doc.visibility,
         "ingested_at": doc.ingested_at,
         "warnings": doc.warnings,
-        "url": f"/d/{doc.id}",
-        "original_url": f"/d/{doc.id}/original" if doc.original_path else None,
+        "url": urls.document(doc.id),
+        "original_url": urls.original(doc.id) if doc.original_path else None,
     }
     if passages is not None:
         data["passages"] = passages
@@ -52,7 +43,7 @@ def goal_link_json(frameworks: Frameworks, link: dict) -> dict | None:
         "score": round(float(link["score"]), 4),
         "kind": link["kind"],
         "evidence": link.get("evidence", []),
-        "url": goal_url(goal.global_id),
+        "url": urls.goal(goal.global_id),
     }
 
 
@@ -66,7 +57,7 @@ def passage_json(p: PassageRecord, frameworks: Frameworks, links: list[dict], en
         "page": p.page_start,
         "page_end": p.page_end,
         "text": p.text,
-        "url": f"/p/{p.id}",
+        "url": urls.passage(p.id),
         "goal_links": [j for j in (goal_link_json(frameworks, link) for link in links) if j],
-        "entities": [dict(e, url=entity_url(e["id"])) for e in entities],
+        "entities": [dict(e, url=urls.entity(e["id"])) for e in entities],
     }

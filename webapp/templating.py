@@ -1,18 +1,24 @@
-"""Jinja2 environment: autoescaping on, Swedish helpers, no inline scripts."""
+"""Jinja2 environment and `respond`: one page's data rendered as HTML, or given as its JSON twin.
+
+Autoescaping is on, Swedish helpers (plural agreement, first sentence) are filters, and no template
+may hold an inline script or style (the CSP forbids them).
+"""
 from __future__ import annotations
 
 import html
 import re
 from pathlib import Path
-from urllib.parse import urlencode
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from ingest.enrich.gazetteers import TYPE_NAMES
-from webapp.serialise import entity_url, goal_url
+from webapp.urls import query_string, urls
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+
 
 def _auth_context(request):
     from webapp.auth import template_context
@@ -35,20 +41,55 @@ DOC_TYPE_NAMES = {
 KIND_NAMES = {"explicit": "uttrycklig", "inferred": "föreslagen", "confirmed": "bekräftad"}
 
 
+# -- HTML or JSON from the same data ---------------------------------------------------------------
+def wants_json(request: Request) -> bool:
+    """/api/..., ?format=json, or a client whose first choice is application/json."""
+    path = request.url.path
+    if path.startswith("/api/") or path in ("/healthz", "/openapi.json"):
+        return True
+    requested = request.query_params.get("format")
+    if requested:
+        return requested == "json"
+    first = request.headers.get("accept", "").split(",")[0].split(";")[0].strip().lower()
+    return first == "application/json"
+
+
+def is_htmx_for(request: Request, target: str) -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == target
+
+
+def respond(request: Request, data, template: str, *, name: str = "data", partial: str | None = None,
+            status_code: int = 200, headers: dict | None = None, **context):
+    """`data` as JSON for the page's twin, or `template` rendered with that very `data` (as `data` and as
+    `name`). `context` holds only how to show it (menu item, chart scale), never more items to list,
+    so the JSON always holds what the page shows. `partial` is the template htmx asks for."""
+    if wants_json(request):
+        return JSONResponse(data, status_code=status_code, headers=headers)
+    page = {"request": request, "data": data, name: data, **context}
+    return templates.TemplateResponse(request, partial or template, page, status_code=status_code, headers=headers)
+
+
+# -- Swedish helpers -------------------------------------------------------------------------------
+def count(n, singular: str, plural: str) -> str:
+    """ "1 träff", "2 träffar", "0 träffar": the number with the word that agrees with it."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'”»(]?[A-ZÅÄÖ0-9])")
+
+
+def first_sentence(text: str, max_chars: int = 200) -> str:
+    """The first sentence of a passage, for link previews (<meta name=description>, Open Graph)."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    sentence = SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(sentence) > max_chars:
+        cut = sentence[:max_chars].rsplit(" ", 1)[0]
+        sentence = cut.rstrip(",;:–- ") + "…"
+    return sentence
+
+
 def percent(score: float) -> str:
     return f"{round(float(score) * 100)} %"
-
-
-def query_string(params: dict, **changes) -> str:
-    """`params` with some values changed or removed (None), as ?a=1&b=2 (lists repeat the key)."""
-    merged = {**params, **changes}
-    pairs = []
-    for key, value in merged.items():
-        if value in (None, "", [], False):
-            continue
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            pairs.append((key, item))
-    return "?" + urlencode(pairs) if pairs else ""
 
 
 def safe_snippet(snippet: str) -> Markup:
@@ -59,9 +100,10 @@ def safe_snippet(snippet: str) -> Markup:
 
 
 env.filters["percent"] = percent
-env.filters["goal_url"] = goal_url
-env.filters["entity_url"] = entity_url
+env.filters["antal"] = count  # {{ n | antal("träff", "träffar") }}
+env.filters["first_sentence"] = first_sentence
 env.filters["snippet"] = safe_snippet
+env.globals["urls"] = urls
 env.globals["query_string"] = query_string
 env.globals["TYPE_NAMES"] = TYPE_NAMES
 env.globals["DOC_TYPE_NAMES"] = DOC_TYPE_NAMES

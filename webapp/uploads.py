@@ -6,7 +6,6 @@ the next start and ingests it again, so nothing an editor uploaded is lost.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -18,7 +17,12 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.store.upload_jobs import UploadJobStore
+from webapp.urls import urls
+
 log = logging.getLogger(__name__)
+
+SEARCHABLE_WAIT_SECONDS = 20.0  # an upload is called searchable only once a searcher sees it
 
 ALLOWED_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm"}
 
@@ -51,26 +55,9 @@ class UploadJob:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["url"] = f"/uppladdningar/{self.id}"
-        data["document_url"] = f"/d/{self.document_id}" if self.document_id else None
+        data["url"] = urls.upload_status(self.id)
+        data["document_url"] = urls.document(self.document_id) if self.document_id else None
         return data
-
-
-JOBS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS upload_jobs (
-    id TEXT PRIMARY KEY,
-    file_name TEXT NOT NULL,
-    uploaded_by TEXT NOT NULL,
-    visibility TEXT NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}',
-    status TEXT NOT NULL,          -- queued | running | done | failed
-    message TEXT NOT NULL,
-    document_id TEXT,
-    created_at REAL NOT NULL,
-    finished_at REAL,
-    claimed_by TEXT                -- "pid" of the server process working on it
-);
-"""
 
 
 class UploadQueue:
@@ -82,7 +69,7 @@ class UploadQueue:
         self.incoming = kb.data.root / "uploads" / "incoming"
         self.incoming.mkdir(parents=True, exist_ok=True)
         self.me = str(os.getpid())
-        kb.catalogue.db.executescript(JOBS_SCHEMA)
+        self.jobs = UploadJobStore(kb.data.catalogue)
         self._queue: "queue.Queue[str]" = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="upload-ingest", daemon=True)
         self._thread.start()
@@ -99,50 +86,47 @@ class UploadQueue:
         return secrets.token_hex(8)
 
     def submit(self, job: UploadJob) -> UploadJob:
-        with self.kb.catalogue.transaction() as db:
-            db.execute(
-                """INSERT INTO upload_jobs (id, file_name, uploaded_by, visibility, meta, status, message, created_at)
-                   VALUES (?,?,?,?,?,?,?,?)""",
-                (job.id, job.file_name, job.uploaded_by, job.visibility, json.dumps(job.meta, ensure_ascii=False),
-                 job.status, job.message, job.created_at),
-            )
+        self.jobs.insert(asdict(job))
         self._queue.put(job.id)
         return job
 
     def get(self, job_id: str) -> UploadJob | None:
-        row = self.kb.catalogue.db.execute("SELECT * FROM upload_jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None:
-            return None
-        data = dict(row)
-        data.pop("claimed_by")
-        data["meta"] = json.loads(data["meta"] or "{}")
-        return UploadJob(**data)
+        data = self.jobs.get(job_id)
+        return UploadJob(**data) if data else None
 
     # -- worker ------------------------------------------------------------------------------
     def _resume(self) -> None:
         """Jobs a stopped server left queued or half done are done again (the file is still on disk)."""
-        rows = self.kb.catalogue.db.execute(
-            "SELECT id, claimed_by FROM upload_jobs WHERE status IN ('queued', 'running')").fetchall()
-        for row in rows:
+        for row in self.jobs.unfinished():
             owner = row["claimed_by"]
             if owner and owner != self.me and _alive(int(owner)):
                 continue  # another live worker has it
-            with self.kb.catalogue.transaction() as db:
-                db.execute("UPDATE upload_jobs SET status = 'queued', claimed_by = NULL WHERE id = ? AND "
-                           "(claimed_by IS NULL OR claimed_by = ?)", (row["id"], owner))
+            self.jobs.requeue(row["id"], owner)
             log.warning("resuming upload %s left from an earlier run", row["id"])
             self._queue.put(row["id"])
 
     def _claim(self, job_id: str) -> bool:
-        with self.kb.catalogue.transaction() as db:
-            cursor = db.execute("UPDATE upload_jobs SET status = 'running', claimed_by = ?, message = ? "
-                                "WHERE id = ? AND status = 'queued'", (self.me, "Läser filen och kopplar till mål …", job_id))
-            return cursor.rowcount == 1
+        return self.jobs.claim(job_id, self.me, "Läser filen och kopplar till mål …")
 
     def _finish(self, job: UploadJob) -> None:
-        with self.kb.catalogue.transaction() as db:
-            db.execute("UPDATE upload_jobs SET status = ?, message = ?, document_id = ?, finished_at = ? WHERE id = ?",
-                       (job.status, job.message, job.document_id, job.finished_at, job.id))
+        self.jobs.update(job.id, status=job.status, message=job.message, document_id=job.document_id,
+                         finished_at=job.finished_at)
+
+    def _searchable(self, document_id: str, wait_seconds: float = SEARCHABLE_WAIT_SECONDS) -> bool:
+        """True once this process's searcher holds the document as the catalogue has it (a reindex swapping
+        in, another writer busy: the index can lag behind the catalogue for a moment)."""
+        from ingest.store.indexing import document_state
+
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            doc = self.kb.catalogue.document(document_id)
+            if doc is None:
+                return False
+            if self.kb.index.document_states([document_id]).get(document_id) == document_state(doc):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.25)
 
     def _work(self) -> None:
         from ingest.pipeline import IngestReport, Ingester
@@ -166,17 +150,33 @@ class UploadQueue:
 
     def _run(self, ingester, job: UploadJob, report) -> None:
         path = self.path_for(job.id, job.file_name)
+        meta = dict(job.meta)
+        replaces = meta.pop("replaces", None)
+        # Every upload is a document of its own, whatever its name; only an explicit replacement takes
+        # the place (and the id and, unless given, the visibility) of an existing one.
+        target = self.kb.catalogue.document(replaces) if replaces else None
+        if replaces and target is None:
+            job.status, job.message, job.finished_at = "failed", "Dokumentet som skulle ersättas finns inte längre.", time.time()
+            self._finish(job)
+            return
+        source = target.source_path if target else f"upload:{job.id}"
+        ingester.actor = job.uploaded_by
         try:
-            doc_id = ingester.ingest_file(path, report, source_path=f"upload:{job.file_name}",
-                                          display_name=job.file_name, visibility=job.visibility, extra_meta=job.meta)
+            doc_id = ingester.ingest_file(path, report, source_path=source, display_name=job.file_name,
+                                          visibility=job.visibility or None, extra_meta=meta)
         except Exception as exc:  # a file must never stop the worker
             log.exception("upload %s failed", job.id)
             doc_id, report.failed = None, [{"path": str(path), "reason": f"Oväntat fel: {exc}"}]
         if doc_id:
             job.status, job.document_id = "done", doc_id
-            job.message = "Klart: dokumentet är sökbart." if report.ingested else "Filen fanns redan; inget ändrades."
-            self.kb.accounts.audit(job.uploaded_by, "upload", doc_id, {"file_name": job.file_name,
-                                                                       "visibility": job.visibility})
+            if not report.ingested:
+                job.message = "Filen fanns redan; inget ändrades."
+            elif self._searchable(doc_id):
+                job.message = "Klart: dokumentet är sökbart."
+            else:
+                job.message = "Inläst. Dokumentet blir sökbart så snart sökindexet har uppdaterats."
+            self.kb.accounts.audit(job.uploaded_by, "replace" if replaces else "upload", doc_id,
+                                   {"file_name": job.file_name, "visibility": job.visibility or "oförändrad"})
         else:
             job.status = "failed"
             job.message = report.failed[0]["reason"] if report.failed else "Filen kunde inte läsas in."

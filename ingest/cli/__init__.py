@@ -6,7 +6,9 @@ Each module of this package adds its commands to the parser; nothing outside the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from ingest.cli import documents, queries, serve, users
 from ingest.cli._common import EXIT_OK
@@ -25,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Kunskapsbanken: läs in, sök och koppla dokument till mål.",
     )
     parser.add_argument("--data-dir", default=None, help=data_help)
+    parser.add_argument("--goals-dir", default=None,
+                        help="mapp med målramverk (standard: $KUNSKAPSBANK_GOALS eller corpus/goals)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
     for module in COMMAND_MODULES:
@@ -35,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.goals_dir:  # through the environment, so server workers and converter children see it too
+        os.environ["KUNSKAPSBANK_GOALS"] = str(Path(args.goals_dir).resolve())
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -19,6 +19,16 @@ def data_dir(args) -> DataDir:
     return DataDir.resolve(args.data_dir).ensure()
 
 
+def cli_actor() -> str:
+    """Who is at the keyboard, for versions and the audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
 def lower_priority() -> None:
     """Ingest yields the CPU to searches when both compete (a server on the same machine); alone it
     runs as fast as before. The converter processes it starts inherit the lower priority."""

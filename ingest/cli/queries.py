@@ -16,9 +16,10 @@ def cmd_search(args) -> int:
         year=args.year or [],
         goal=args.goal or [],
         entity=args.entity or [],
+        document_id=args.document,
         visibility=("public",) if args.public_only else ("public", "internal"),
     )
-    results = index.search(args.query, filters, limit=args.limit, offset=args.offset, group=not args.all_passages)
+    results = index.search(args.query, filters, limit=args.limit, offset=args.offset, group=args.group and not args.document)
     if args.json:
         print_json(results.to_json())
         return EXIT_OK
@@ -26,7 +27,7 @@ def cmd_search(args) -> int:
         print(results.message)
     if results.suggestion:
         print(f"Menade du: {results.suggestion}?")
-    print(f"{results.total} träffar för «{results.query}»")
+    print(f"{results.total} {'träff' if results.total == 1 else 'träffar'} för «{results.query}»")
     import html
     import re
 
@@ -36,6 +37,8 @@ def cmd_search(args) -> int:
         where = " — ".join(part for part in (hit.title, hit.heading) if part)  # passages before any heading have none
         print(f"\n{number}. {where}{page}  [{hit.url}]")
         print(f"   {snippet}")
+        if hit.more_in_document:
+            print(f"   (+{hit.more_in_document} i samma dokument)  --document {hit.document_id}")
     return EXIT_OK
 
 
@@ -101,7 +104,9 @@ def add_commands(sub, common) -> None:
     p.add_argument("--year", action="append", type=int, help="filtrera på år")
     p.add_argument("--goal", action="append", help="filtrera på mål-id, t.ex. rus-vastmanland:delmal-17")
     p.add_argument("--entity", action="append", help="filtrera på entitets-id")
-    p.add_argument("--all-passages", action="store_true", help="visa alla avsnitt, inte bara bästa per dokument")
+    p.add_argument("--document", metavar="ID", help="sök bara i ett dokument (dokument-id, visar alla dess träffar)")
+    p.add_argument("--no-group", "--all-passages", dest="group", action="store_false",
+                   help="visa alla träffande stycken, inte bara det bästa per dokument")
     p.add_argument("--public-only", action="store_true", help="visa bara offentliga dokument")
     p.set_defaults(func=cmd_search)
 

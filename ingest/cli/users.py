@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from ingest.cli._common import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, data_dir, print_json
+from ingest.cli._common import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, cli_actor, data_dir, print_json
 
 
 def _read_new_password(args) -> str | None:
@@ -23,15 +23,6 @@ def _read_new_password(args) -> str | None:
     return first
 
 
-def _cli_actor() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
-
-
 def cmd_user(args) -> int:
     from webapp.accounts import Accounts
 
@@ -45,14 +36,14 @@ def cmd_user(args) -> int:
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
-        accounts.audit(_cli_actor(), "user.add", user.username, {"role": user.role})
+        accounts.audit(cli_actor(), "user.add", user.username, {"role": user.role})
         print(f"Användaren {user.username} ({user.role}) är skapad.")
         return EXIT_OK
     if args.user_command == "remove":
         if not accounts.remove_user(args.name):
             print(f"Användaren {args.name} finns inte.", file=sys.stderr)
             return EXIT_SOME_FAILED
-        accounts.audit(_cli_actor(), "user.remove", args.name.strip().lower(), {})
+        accounts.audit(cli_actor(), "user.remove", args.name.strip().lower(), {})
         print(f"Användaren {args.name.strip().lower()} är borttagen, liksom dess API-nycklar.")
         return EXIT_OK
     if args.user_command == "list":
@@ -72,7 +63,7 @@ def cmd_user(args) -> int:
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_SOME_FAILED
-        accounts.audit(_cli_actor(), "token.create", args.name.strip().lower(), {})
+        accounts.audit(cli_actor(), "token.create", args.name.strip().lower(), {})
         print("Ny API-nyckel (visas bara nu, spara den på ett säkert ställe):", file=sys.stderr)
         print(token)
         return EXIT_OK

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from ingest.config import GOALS_DIR
 from ingest.enrich.explicit_goals import fold
+from ingest.enrich.goal_features import goals_file
 from ingest.enrich.goal_model import PART_WEIGHT, GoalModel
 from search.text import analyse_terms
 
-FILLER_FILE = GOALS_DIR / "evidence" / "filler.txt"
+FILLER_FILE = Path("evidence") / "filler.txt"  # beside the frameworks (goal_features.goals_file)
 MAX_SENTENCES = 2
 SECOND_SENTENCE_SHARE = 0.5  # a second sentence is shown when it carries at least half as much as the first
 MAX_MARKS_PER_SENTENCE = 6
@@ -41,7 +41,7 @@ class Evidence:
 
 
 @lru_cache(maxsize=4)
-def filler_stems(path: Path = FILLER_FILE) -> frozenset[str]:
+def filler_stems(path: Path) -> frozenset[str]:
     """Stems of the filler words, so that every inflected form is covered ("görs", "gör", "göra")."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -118,7 +118,7 @@ class EvidenceFinder:
         """`references`: per goal id, texts it may be said to resemble (phrases, definitions, curated examples)."""
         self.model = model
         self.index = {name: i for i, name in enumerate(model.feature_names)}
-        self.filler = filler_stems()
+        self.filler = filler_stems(goals_file(model.frameworks, FILLER_FILE))
         self._word_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self.references = {g: list(dict.fromkeys(t for t in texts if t.strip())) for g, texts in references.items()}
         # Per goal: the references as vectors over the features that pull toward the goal, each scaled by

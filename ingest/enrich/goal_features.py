@@ -22,7 +22,7 @@ from ingest.enrich.explicit_goals import fold
 from ingest.enrich.goals import Frameworks, Goal
 from search.text import analyse_terms
 
-CONCEPTS_FILE = GOALS_DIR / "features" / "concepts.yaml"
+CONCEPTS_FILE = Path("features") / "concepts.yaml"  # beside the frameworks (see goals_file)
 PLACES_FILE = CORPUS_DIR / "gazetteers" / "places.yaml"
 INFERRED_LEVELS = ("malomrade", "delmal", "omrade", "sdg")  # vision links only when written out
 PART_WEIGHT = 0.5  # compound parts count, but less than whole words
@@ -33,7 +33,15 @@ _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"\w+")
 
 
-def _concepts(path: Path = CONCEPTS_FILE) -> dict[str, str]:
+def goals_file(frameworks: Frameworks, relative: Path) -> Path:
+    """A knowledge file beside the frameworks in use (a `--goals-dir`), else the shipped one in corpus/goals."""
+    folder = getattr(frameworks, "directory", None)
+    if folder is not None and (Path(folder) / relative).is_file():
+        return Path(folder) / relative
+    return GOALS_DIR / relative
+
+
+def _concepts(path: Path) -> dict[str, str]:
     """Stem → concept name."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -68,7 +76,7 @@ class Featuriser:
     """Text → {feature: weight}."""
 
     def __init__(self, frameworks: Frameworks):
-        self.concepts = _concepts()
+        self.concepts = _concepts(goals_file(frameworks, CONCEPTS_FILE))
         self.places = _place_stems()
         phrases = set()
         for goal in frameworks.iter_goals():

@@ -23,10 +23,7 @@ def missing_goal_references(catalogue, frameworks: Frameworks) -> list[dict]:
     matcher = ExplicitMatcher(frameworks)
     found: dict[str, dict] = {}
     counts: dict[str, int] = defaultdict(int)
-    rows = catalogue.db.execute(
-        "SELECT s.document_id, s.heading, s.page, d.title FROM sections s JOIN documents d ON d.id = s.document_id"
-    ).fetchall()
-    for row in rows:
+    for row in catalogue.section_headings():
         heading = " ".join(row["heading"].split())
         m = _GOAL_HEADING.match(heading)
         if not m:

@@ -106,6 +106,7 @@ class Frameworks:
         self.frameworks = {f.id: f for f in frameworks}
         self.goals = goals
         self.examples: list[LabelledText] = []  # every file in examples/, for training the linker
+        self.directory: Path | None = None  # the folder they were loaded from (features/, evidence/ beside them)
 
     def __len__(self) -> int:
         return len(self.goals)
@@ -192,6 +193,7 @@ def load_frameworks(directory: Path) -> Frameworks:
         frameworks.append(framework)
     frameworks.sort(key=lambda f: f.order)  # stable: equal orders keep file-name order
     loaded = Frameworks(frameworks, goals)
+    loaded.directory = directory
     for fw in frameworks:
         examples_file = directory / "examples" / f"{fw.id}.yaml"
         if examples_file.exists():

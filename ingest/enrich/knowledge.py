@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from ingest.config import GOALS_DIR
+from ingest.config import goals_dir as goals_dir_in_use
 from ingest.model import Passage
 
 MAX_LINKS_PER_PASSAGE = 6  # explicit links and people's confirmations are kept beyond this
@@ -22,24 +22,26 @@ class Knowledge:
     linker: object
 
     @classmethod
-    def load(cls, verdicts: Iterable = ()) -> "Knowledge":
-        """Frameworks from corpus/goals and a linker trained on them, their examples and `verdicts`
-        ((passage text, heading path, goal id, "confirmed" | "rejected") tuples)."""
+    def load(cls, goals_dir=None, frameworks=None, verdicts: Iterable = ()) -> "Knowledge":
+        """Build it (seconds): frameworks, the entity pipeline and a linker trained on the frameworks, their
+        examples and `verdicts` (see `ingest.enrich.linking.Verdict`). Most callers want
+        `ingest.enrich.shared.knowledge()`: built once per process."""
         from ingest.enrich.goals import load_frameworks
         from ingest.enrich.linking import GoalLinker
 
         from ingest.enrich.entities import extract_entities
 
-        frameworks = load_frameworks(GOALS_DIR)
+        frameworks = frameworks or load_frameworks(goals_dir or goals_dir_in_use())
         extract_entities("")  # build the spaCy pipeline and gazetteer patterns now, not in the first file
         return cls(frameworks=frameworks, linker=GoalLinker.train(frameworks, verdicts=verdicts))
 
-    def retrain(self, verdicts: Iterable) -> None:
-        """Refit the linker from the frameworks, the examples and all verdicts (re-read from corpus/goals)."""
+    def retrain(self, verdicts: Iterable, goals_dir=None) -> None:
+        """Refit the linker from the frameworks (re-read from the goals folder), their examples and all
+        verdicts. Stored documents are then out of date: relink them (re-analysis) afterwards."""
         from ingest.enrich.goals import load_frameworks
         from ingest.enrich.linking import GoalLinker
 
-        self.frameworks = load_frameworks(GOALS_DIR)
+        self.frameworks = load_frameworks(goals_dir or getattr(self.frameworks, "directory", None) or goals_dir_in_use())
         self.linker = GoalLinker.train(self.frameworks, verdicts=verdicts)
 
     def document_scope(self, passages: list[Passage], title: str = "", organisation: str = "",

@@ -60,10 +60,15 @@ def context_text(text: str, heading_path: Sequence[str] = ()) -> str:
     return (headings[-1] + "\n" + text) if headings else text
 
 
-def verdict_examples(verdicts: Iterable[Verdict]) -> list[LabelledText]:
-    """People's verdicts as training examples: one per passage, its confirmed goals and its rejected ones."""
+def verdict_examples(verdicts: Iterable[Verdict | dict]) -> list[LabelledText]:
+    """People's verdicts as training examples: one per passage, its confirmed goals and its rejected ones.
+    A verdict is a (text, heading path, goal id, verdict) tuple or a dict with those keys (the catalogue's
+    `verdicts()` rows: text, heading_path, goal_id, verdict)."""
     merged: dict[str, tuple[list[str], list[str]]] = {}
-    for text, heading_path, goal_id, verdict in verdicts:
+    for item in verdicts:
+        if isinstance(item, dict):
+            item = (item["text"], item.get("heading_path") or [], item["goal_id"], item["verdict"])
+        text, heading_path, goal_id, verdict = item
         confirmed, rejected = merged.setdefault(context_text(text, heading_path), ([], []))
         (confirmed if verdict == "confirmed" else rejected).append(goal_id)
     return [LabelledText(text, tuple(dict.fromkeys(c)), frozenset(), tuple(dict.fromkeys(r)), "bedömning")

@@ -1,182 +1,48 @@
 """The SQLite catalogue: the source of truth for documents, passages, entities and goal links.
 
-The search index is derived from it (see `ingest.store.indexing`) and can always be rebuilt.
-Every write that replaces a document happens in one transaction, so a crash leaves either the
-old version or the new one, never a mix.
+The search index is derived from it (see `ingest.store.indexing`) and can always be rebuilt. Every
+write to a document happens in one transaction and appends to the change feed (table `changes`): the
+document's `revision` is the sequence number of its latest change, so the index, the servers and
+`kunskapsbank check` can tell exactly what is out of date. The schema is built by numbered migrations
+(`ingest/store/migrations/`); all SQL lives in `ingest/store/`.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterator
 
+from ingest.store.entity_queries import EntityQueries
+from ingest.store.goal_links import GoalLinkQueries
+from ingest.store.records import (
+    OVERRIDABLE_FIELDS, VISIBILITIES, Change, DocumentRecord, DocumentVersion, PassageRecord, now_iso,
+)
 from ingest.store.sqlite_file import SqliteFile
 
-SCHEMA_VERSION = 1
+__all__ = ["Catalogue", "DocumentRecord", "PassageRecord", "now_iso"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    source_path TEXT NOT NULL UNIQUE,     -- where it was ingested from (absolute path or upload key)
-    file_name TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    format TEXT,
-    size_bytes INTEGER,
-    title TEXT NOT NULL,
-    organisation TEXT NOT NULL DEFAULT '',
-    year INTEGER,
-    doc_type TEXT NOT NULL DEFAULT '',
-    visibility TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'internal')),
-    pages INTEGER,
-    original_path TEXT,                   -- relative to the data dir, content-addressed
-    warnings TEXT NOT NULL DEFAULT '[]',  -- JSON list of Swedish notes from the converter
-    ingested_at TEXT NOT NULL,
-    indexed_sha256 TEXT                   -- version present in the search index; NULL = needs indexing
-);
-
-CREATE TABLE IF NOT EXISTS sections (
-    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ord INTEGER NOT NULL,
-    heading TEXT NOT NULL,
-    level INTEGER NOT NULL,
-    path TEXT NOT NULL,                   -- JSON list of headings
-    page INTEGER,
-    PRIMARY KEY (document_id, ord)
-);
-
-CREATE TABLE IF NOT EXISTS passages (
-    id TEXT PRIMARY KEY,
-    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ord INTEGER NOT NULL,
-    section_ord INTEGER NOT NULL,
-    heading_path TEXT NOT NULL,           -- JSON list of headings
-    page_start INTEGER,
-    page_end INTEGER,
-    text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_by_document ON passages(document_id, ord);
-
-CREATE TABLE IF NOT EXISTS entities (
-    id TEXT PRIMARY KEY,                  -- e.g. "project:digi-60"
-    type TEXT NOT NULL,
-    name TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS mentions (
-    entity_id TEXT NOT NULL REFERENCES entities(id),
-    passage_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    surface TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mentions_by_entity ON mentions(entity_id);
-CREATE INDEX IF NOT EXISTS mentions_by_passage ON mentions(passage_id);
-
-CREATE TABLE IF NOT EXISTS goal_links (
-    passage_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    goal_id TEXT NOT NULL,
-    score REAL NOT NULL CHECK (score >= 0 AND score <= 1),
-    kind TEXT NOT NULL CHECK (kind IN ('explicit', 'inferred')),
-    evidence TEXT NOT NULL DEFAULT '[]',  -- JSON list
-    PRIMARY KEY (passage_id, goal_id)
-);
-CREATE INDEX IF NOT EXISTS goal_links_by_goal ON goal_links(goal_id, score DESC);
-
--- A person's verdict on a link. Keyed by the stable passage id, so it survives re-ingest.
-CREATE TABLE IF NOT EXISTS goal_reviews (
-    passage_id TEXT NOT NULL,
-    goal_id TEXT NOT NULL,
-    verdict TEXT NOT NULL CHECK (verdict IN ('confirmed', 'rejected')),
-    reviewer TEXT NOT NULL,
-    reviewed_at TEXT NOT NULL,
-    PRIMARY KEY (passage_id, goal_id)
-);
-
--- Every attempt, successful or not: nothing handed over is silently lost.
-CREATE TABLE IF NOT EXISTS ingest_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    source_path TEXT NOT NULL,
-    file_name TEXT NOT NULL,
-    sha256 TEXT,
-    document_id TEXT,
-    status TEXT NOT NULL CHECK (status IN ('ingested', 'unchanged', 'failed', 'deleted')),
-    reason TEXT
-);
-"""
+_DOCUMENT_COLUMNS = ("id", "source_path", "file_name", "sha256", "format", "size_bytes", "title", "organisation",
+                     "year", "doc_type", "visibility", "pages", "original_path", "warnings", "ingested_at",
+                     "revision", "analysis_fingerprint", "content_hash")
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+def _marks(values) -> str:
+    return ",".join("?" * len(values))
 
 
-@dataclass
-class DocumentRecord:
-    id: str
-    source_path: str
-    file_name: str
-    sha256: str
-    title: str
-    format: str = ""
-    size_bytes: int = 0
-    organisation: str = ""
-    year: int | None = None
-    doc_type: str = ""
-    visibility: str = "public"
-    pages: int | None = None
-    original_path: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    ingested_at: str = ""
-    indexed_sha256: str | None = None
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "DocumentRecord":
-        data = dict(row)
-        data["warnings"] = json.loads(data["warnings"] or "[]")
-        return cls(**data)
+def content_hash(doc: DocumentRecord, passages: list[tuple[str, str]]) -> str:
+    """What a reader of the index sees of a document: its metadata, visibility and passage texts."""
+    digest = hashlib.sha256()
+    for part in (doc.title, doc.organisation, str(doc.year), doc.doc_type, doc.visibility):
+        digest.update((part or "").encode("utf-8") + b"\x1f")
+    for passage_id, text in passages:
+        digest.update(passage_id.encode("utf-8") + b"\x1e" + text.encode("utf-8") + b"\x1d")
+    return digest.hexdigest()[:16]
 
 
-@dataclass
-class PassageRecord:
-    id: str
-    document_id: str
-    ord: int
-    section_ord: int
-    heading_path: list[str]
-    page_start: int | None
-    page_end: int | None
-    text: str
-
-    @property
-    def heading(self) -> str:
-        return self.heading_path[-1] if self.heading_path else ""
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "PassageRecord":
-        data = dict(row)
-        data["heading_path"] = json.loads(data["heading_path"])
-        return cls(**data)
-
-
-class Catalogue(SqliteFile):
-    """Thin, thread-safe access to the catalogue file. One connection per thread."""
-
-    def __init__(self, path: Path):
-        super().__init__(path)
-        # executescript commits on its own, so it must run outside an explicit transaction.
-        self.db.executescript(SCHEMA)
-        with self.transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+class Catalogue(GoalLinkQueries, EntityQueries, SqliteFile):
+    """Thread-safe access to the catalogue file: one connection per thread."""
 
     # -- documents ---------------------------------------------------------------------------
     def document(self, document_id: str) -> DocumentRecord | None:
@@ -187,124 +53,188 @@ class Catalogue(SqliteFile):
         row = self.db.execute("SELECT * FROM documents WHERE source_path = ?", (source_path,)).fetchone()
         return DocumentRecord.from_row(row) if row else None
 
-    def document_by_sha(self, sha256: str) -> DocumentRecord | None:
-        row = self.db.execute("SELECT * FROM documents WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone()
-        return DocumentRecord.from_row(row) if row else None
-
-    def documents(self, visibility: tuple[str, ...] = ("public", "internal")) -> list[DocumentRecord]:
-        marks = ",".join("?" * len(visibility))
+    def documents(self, visibility: tuple[str, ...] = VISIBILITIES) -> list[DocumentRecord]:
+        if not visibility:
+            return []
         rows = self.db.execute(
-            f"SELECT * FROM documents WHERE visibility IN ({marks}) ORDER BY year DESC, title",
+            f"SELECT * FROM documents WHERE visibility IN ({_marks(visibility)}) ORDER BY year DESC, title",
             tuple(visibility),
         ).fetchall()
         return [DocumentRecord.from_row(r) for r in rows]
 
-    def document_id_taken(self, document_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is not None
+    def internal_document_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM documents WHERE visibility != 'public'")}
 
-    def replace_document(
-        self,
-        doc: DocumentRecord,
-        sections: list[dict],
-        passages: list[dict],
-        mentions: list[dict],
-        entities: list[dict],
-        links: list[dict],
-    ) -> None:
-        """Write a document and everything derived from it in one transaction."""
+    def document_states(self) -> dict[str, str]:
+        """Per document, "revision:content_hash": what the index must hold for it to be up to date."""
+        return {r[0]: f"{r[1]}:{r[2]}" for r in self.db.execute("SELECT id, revision, content_hash FROM documents")}
+
+    def passage_counts(self) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT d.id, COUNT(p.id) FROM documents d LEFT JOIN passages p ON p.document_id = d.id GROUP BY d.id"
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def versions(self, document_id: str) -> list[DocumentVersion]:
+        rows = self.db.execute("SELECT * FROM document_versions WHERE document_id = ? ORDER BY revision",
+                               (document_id,)).fetchall()
+        return [DocumentVersion.from_row(r) for r in rows]
+
+    def overrides(self, document_id: str) -> dict[str, dict]:
+        rows = self.db.execute("SELECT field, value, editor, at FROM document_overrides WHERE document_id = ?",
+                               (document_id,)).fetchall()
+        return {r["field"]: {"value": r["value"], "editor": r["editor"], "at": r["at"]} for r in rows}
+
+    # -- writes ------------------------------------------------------------------------------
+    def reserve_document_id(self, candidates: list[str], source_path: str) -> str:
+        """The id for a source: the one it already has, else the first free candidate. Taken in a write
+        transaction, so two processes ingesting at once never get the same id."""
         with self.transaction() as db:
+            row = db.execute("SELECT id FROM document_ids WHERE source_path = ?", (source_path,)).fetchone()
+            if row:
+                return row[0]
+            for candidate in candidates:
+                if db.execute("SELECT 1 FROM document_ids WHERE id = ?", (candidate,)).fetchone() is None:
+                    db.execute("INSERT INTO document_ids (id, source_path) VALUES (?, ?)", (candidate, source_path))
+                    return candidate
+        raise RuntimeError(f"no free document id among {candidates}")
+
+    def replace_document(self, doc: DocumentRecord, sections: list[dict], passages: list[dict],
+                         mentions: list[dict], entities: list[dict], links: list[dict],
+                         *, ingested_by: str = "") -> DocumentRecord:
+        """Write a document and everything derived from it in one transaction; returns it as stored
+        (editors' corrections applied, new revision). A new file is kept as a new version."""
+        with self.transaction() as db:
+            doc = self._apply_overrides(db, doc)
+            doc.content_hash = content_hash(doc, [(p["id"], p["text"]) for p in passages])
             db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))  # cascades to children
-            db.execute(
-                """INSERT INTO documents (id, source_path, file_name, sha256, format, size_bytes, title,
-                       organisation, year, doc_type, visibility, pages, original_path, warnings,
-                       ingested_at, indexed_sha256)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)""",
-                (
-                    doc.id, doc.source_path, doc.file_name, doc.sha256, doc.format, doc.size_bytes,
-                    doc.title, doc.organisation, doc.year, doc.doc_type, doc.visibility, doc.pages,
-                    doc.original_path, json.dumps(doc.warnings, ensure_ascii=False), doc.ingested_at,
-                ),
-            )
+            values = {**doc.__dict__, "warnings": json.dumps(doc.warnings, ensure_ascii=False)}
+            db.execute(f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}) VALUES ({_marks(_DOCUMENT_COLUMNS)})",
+                       tuple(values[c] for c in _DOCUMENT_COLUMNS))
             db.executemany(
                 "INSERT INTO sections (document_id, ord, heading, level, path, page) VALUES (?,?,?,?,?,?)",
-                [
-                    (doc.id, s["ord"], s["heading"], s["level"], json.dumps(s["path"], ensure_ascii=False), s["page"])
-                    for s in sections
-                ],
+                [(doc.id, s["ord"], s["heading"], s["level"], json.dumps(s["path"], ensure_ascii=False), s["page"])
+                 for s in sections],
             )
             db.executemany(
                 """INSERT INTO passages (id, document_id, ord, section_ord, heading_path, page_start, page_end, text)
                    VALUES (?,?,?,?,?,?,?,?)""",
-                [
-                    (
-                        p["id"], doc.id, p["ord"], p["section_ord"],
-                        json.dumps(p["heading_path"], ensure_ascii=False), p["page_start"], p["page_end"], p["text"],
-                    )
-                    for p in passages
-                ],
+                [(p["id"], doc.id, p["ord"], p["section_ord"], json.dumps(p["heading_path"], ensure_ascii=False),
+                  p["page_start"], p["page_end"], p["text"]) for p in passages],
             )
-            db.executemany(
-                "INSERT INTO entities (id, type, name) VALUES (?,?,?) ON CONFLICT(id) DO NOTHING",
-                [(e["id"], e["type"], e["name"]) for e in entities],
-            )
-            db.executemany(
-                "INSERT INTO mentions (entity_id, passage_id, document_id, surface, start, end) VALUES (?,?,?,?,?,?)",
-                [(m["entity_id"], m["passage_id"], doc.id, m["surface"], m["start"], m["end"]) for m in mentions],
-            )
-            db.executemany(
-                """INSERT OR REPLACE INTO goal_links (passage_id, document_id, goal_id, score, kind, evidence)
-                   VALUES (?,?,?,?,?,?)""",
-                [
-                    (l["passage_id"], doc.id, l["goal_id"], l["score"], l["kind"], json.dumps(l["evidence"], ensure_ascii=False))
-                    for l in links
-                ],
-            )
+            self._write_analysis(db, doc.id, mentions, entities, links)
+            doc.revision = self._record_change(db, doc.id, "content")
+            last = db.execute("SELECT sha256 FROM document_versions WHERE document_id = ? ORDER BY revision DESC "
+                              "LIMIT 1", (doc.id,)).fetchone()
+            if last is None or last[0] != doc.sha256:
+                db.execute(
+                    """INSERT INTO document_versions (document_id, revision, sha256, file_name, format, size_bytes,
+                           original_path, ingested_at, ingested_by) VALUES (?,?,?,?,?,?,?,?,?)""",
+                    (doc.id, doc.revision, doc.sha256, doc.file_name, doc.format, doc.size_bytes, doc.original_path,
+                     doc.ingested_at, ingested_by),
+                )
+        return doc
+
+    def replace_analysis(self, document_id: str, mentions: list[dict], entities: list[dict], links: list[dict],
+                         fingerprint: str) -> bool:
+        """New entities and goal links for a stored document (after the knowledge changed); text untouched."""
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
+                return False
+            db.execute("DELETE FROM mentions WHERE document_id = ?", (document_id,))
+            db.execute("DELETE FROM goal_links WHERE document_id = ?", (document_id,))
+            self._write_analysis(db, document_id, mentions, entities, links)
+            db.execute("UPDATE documents SET analysis_fingerprint = ? WHERE id = ?", (fingerprint, document_id))
+            self._record_change(db, document_id, "analysis")
+        return True
+
+    def set_visibility(self, document_id: str, visibility: str) -> bool:
+        if visibility not in VISIBILITIES:
+            raise ValueError(f"visibility must be one of {VISIBILITIES}")
+        with self.transaction() as db:
+            if db.execute("UPDATE documents SET visibility = ? WHERE id = ? AND visibility != ?",
+                          (visibility, document_id, visibility)).rowcount == 0:
+                return False
+            self._rehash(db, document_id)
+            self._record_change(db, document_id, "visibility")
+        return True
+
+    def set_override(self, document_id: str, field: str, value: str | int | None, editor: str) -> bool:
+        """An editor's correction of title, organisation, year or type; None removes it. Kept apart from the
+        document row so that a re-ingest applies it again."""
+        if field not in OVERRIDABLE_FIELDS:
+            raise ValueError(f"field must be one of {OVERRIDABLE_FIELDS}")
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
+                return False
+            if value is None:
+                db.execute("DELETE FROM document_overrides WHERE document_id = ? AND field = ?", (document_id, field))
+            else:
+                db.execute(
+                    """INSERT INTO document_overrides (document_id, field, value, editor, at) VALUES (?,?,?,?,?)
+                       ON CONFLICT(document_id, field) DO UPDATE SET value = excluded.value,
+                       editor = excluded.editor, at = excluded.at""",
+                    (document_id, field, str(value), editor, now_iso()),
+                )
+                db.execute(f"UPDATE documents SET {field} = ? WHERE id = ?", (_typed(field, value), document_id))
+            self._rehash(db, document_id)
+            self._record_change(db, document_id, "metadata")
+        return True
+
+    def delete_document(self, document_id: str) -> bool:
+        with self.transaction() as db:
+            if db.execute("DELETE FROM documents WHERE id = ?", (document_id,)).rowcount == 0:
+                return False
             db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
+            db.execute("DELETE FROM document_overrides WHERE document_id = ?", (document_id,))
+            self._record_change(db, document_id, "deleted")
+        return True
 
-    def delete_document(self, document_id: str) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
-            db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
+    def _write_analysis(self, db: sqlite3.Connection, document_id: str, mentions: list[dict], entities: list[dict],
+                        links: list[dict]) -> None:
+        db.executemany("INSERT INTO entities (id, type, name) VALUES (?,?,?) ON CONFLICT(id) DO NOTHING",
+                       [(e["id"], e["type"], e["name"]) for e in entities])
+        db.executemany(
+            "INSERT INTO mentions (entity_id, passage_id, document_id, surface, start, end) VALUES (?,?,?,?,?,?)",
+            [(m["entity_id"], m["passage_id"], document_id, m["surface"], m["start"], m["end"]) for m in mentions],
+        )
+        db.executemany(
+            """INSERT INTO goal_links (passage_id, document_id, goal_id, score, kind, evidence) VALUES (?,?,?,?,?,?)
+               ON CONFLICT(passage_id, goal_id) DO UPDATE SET score = excluded.score, kind = excluded.kind,
+               evidence = excluded.evidence""",
+            [(l["passage_id"], document_id, l["goal_id"], l["score"], l["kind"],
+              json.dumps(l["evidence"], ensure_ascii=False)) for l in links],
+        )
+        db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
 
-    def mark_indexed(self, document_id: str, sha256: str | None) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE documents SET indexed_sha256 = ? WHERE id = ?", (sha256, document_id))
+    def _apply_overrides(self, db: sqlite3.Connection, doc: DocumentRecord) -> DocumentRecord:
+        for row in db.execute("SELECT field, value FROM document_overrides WHERE document_id = ?", (doc.id,)):
+            setattr(doc, row["field"], _typed(row["field"], row["value"]))
+        return doc
 
-    def mark_all_unindexed(self) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE documents SET indexed_sha256 = NULL")
+    def _rehash(self, db: sqlite3.Connection, document_id: str) -> None:
+        doc = DocumentRecord.from_row(db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone())
+        passages = db.execute("SELECT id, text FROM passages WHERE document_id = ? ORDER BY ord", (document_id,))
+        db.execute("UPDATE documents SET content_hash = ? WHERE id = ?",
+                   (content_hash(doc, [(r[0], r[1]) for r in passages]), document_id))
 
-    def unindexed_documents(self) -> list[DocumentRecord]:
-        rows = self.db.execute(
-            "SELECT * FROM documents WHERE indexed_sha256 IS NULL OR indexed_sha256 != sha256"
-        ).fetchall()
-        return [DocumentRecord.from_row(r) for r in rows]
+    # -- change feed -------------------------------------------------------------------------
+    def _record_change(self, db: sqlite3.Connection, document_id: str, kind: str) -> int:
+        """Append to the change feed inside the caller's transaction; the document's revision follows."""
+        seq = db.execute("INSERT INTO changes (document_id, kind, at) VALUES (?,?,?)",
+                         (document_id, kind, now_iso())).lastrowid
+        db.execute("UPDATE documents SET revision = ? WHERE id = ?", (seq, document_id))
+        return seq
 
-    def passage_counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT document_id, COUNT(*) FROM passages GROUP BY document_id").fetchall()
-        counts = {r[0]: r[1] for r in rows}
-        for (doc_id,) in self.db.execute("SELECT id FROM documents").fetchall():
-            counts.setdefault(doc_id, 0)
-        return counts
+    def last_change(self) -> int:
+        return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
 
-    # -- log ---------------------------------------------------------------------------------
-    def log(self, source_path: str, file_name: str, status: str, *, sha256: str | None = None,
-            document_id: str | None = None, reason: str | None = None) -> None:
-        with self.transaction() as db:
-            db.execute(
-                """INSERT INTO ingest_log (at, source_path, file_name, sha256, document_id, status, reason)
-                   VALUES (?,?,?,?,?,?,?)""",
-                (now_iso(), source_path, file_name, sha256, document_id, status, reason),
-            )
+    def changes_since(self, seq: int, limit: int = 10_000) -> list[Change]:
+        rows = self.db.execute("SELECT seq, document_id, kind, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                               (seq, limit)).fetchall()
+        return [Change(**dict(r)) for r in rows]
 
-    def recent_failures(self, limit: int = 50) -> list[dict]:
-        rows = self.db.execute(
-            "SELECT at, file_name, source_path, reason FROM ingest_log WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
-        return [dict(r) for r in rows]
-
-    # -- passages ----------------------------------------------------------------------------
+    # -- passages and sections ---------------------------------------------------------------
     def passage(self, passage_id: str) -> PassageRecord | None:
         row = self.db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
         return PassageRecord.from_row(row) if row else None
@@ -323,131 +253,18 @@ class Catalogue(SqliteFile):
         ).fetchall()
         return [dict(r, path=json.loads(r["path"])) for r in rows]
 
-    # -- goal links --------------------------------------------------------------------------
-    def links_for_passages(self, passage_ids: list[str]) -> dict[str, list[dict]]:
-        """Links per passage with people's verdicts applied: rejected links are dropped."""
-        if not passage_ids:
-            return {}
-        marks = ",".join("?" * len(passage_ids))
-        rows = self.db.execute(
-            f"""SELECT l.passage_id, l.goal_id, l.score, l.kind, l.evidence, r.verdict, r.reviewer
-                FROM goal_links l LEFT JOIN goal_reviews r
-                  ON r.passage_id = l.passage_id AND r.goal_id = l.goal_id
-                WHERE l.passage_id IN ({marks}) ORDER BY l.score DESC""",
-            tuple(passage_ids),
-        ).fetchall()
-        out: dict[str, list[dict]] = {pid: [] for pid in passage_ids}
-        for r in rows:
-            if r["verdict"] == "rejected":
-                continue
-            out[r["passage_id"]].append(
-                {
-                    "goal_id": r["goal_id"],
-                    "score": 1.0 if r["verdict"] == "confirmed" else r["score"],
-                    "kind": "confirmed" if r["verdict"] == "confirmed" else r["kind"],
-                    "evidence": json.loads(r["evidence"]),
-                    "reviewer": r["reviewer"],
-                }
-            )
-        return out
-
-    def passages_for_goals(self, goal_ids: list[str], visibility: tuple[str, ...], min_score: float = 0.0,
-                           limit: int = 500) -> list[dict]:
-        if not goal_ids:
-            return []
-        goal_marks = ",".join("?" * len(goal_ids))
-        vis_marks = ",".join("?" * len(visibility))
-        rows = self.db.execute(
-            f"""SELECT l.goal_id, l.passage_id, l.document_id, l.score, l.kind, l.evidence, r.verdict,
-                       d.title, d.organisation, d.year, p.heading_path, p.page_start, p.text
-                FROM goal_links l
-                JOIN documents d ON d.id = l.document_id
-                JOIN passages p ON p.id = l.passage_id
-                LEFT JOIN goal_reviews r ON r.passage_id = l.passage_id AND r.goal_id = l.goal_id
-                WHERE l.goal_id IN ({goal_marks}) AND d.visibility IN ({vis_marks})
-                  AND COALESCE(r.verdict, '') != 'rejected' AND (l.score >= ? OR r.verdict = 'confirmed')
-                ORDER BY (r.verdict = 'confirmed') DESC, l.kind = 'explicit' DESC, l.score DESC
-                LIMIT ?""",
-            (*goal_ids, *visibility, min_score, limit),
-        ).fetchall()
-        result = []
-        for r in rows:
-            item = dict(r)
-            item["heading_path"] = json.loads(item["heading_path"])
-            item["evidence"] = json.loads(item["evidence"])
-            if item.pop("verdict") == "confirmed":
-                item["kind"], item["score"] = "confirmed", 1.0
-            result.append(item)
-        return result
-
-    def goal_link_counts(self, visibility: tuple[str, ...], min_score: float) -> dict[str, dict]:
-        """Passages and documents per goal id (links a person rejected are not counted)."""
-        vis_marks = ",".join("?" * len(visibility))
-        rows = self.db.execute(
-            f"""SELECT l.goal_id, COUNT(*) AS passages, COUNT(DISTINCT l.document_id) AS documents
-                FROM goal_links l JOIN documents d ON d.id = l.document_id
-                LEFT JOIN goal_reviews r ON r.passage_id = l.passage_id AND r.goal_id = l.goal_id
-                WHERE d.visibility IN ({vis_marks}) AND COALESCE(r.verdict, '') != 'rejected'
-                  AND (l.score >= ? OR r.verdict = 'confirmed')
-                GROUP BY l.goal_id""",
-            (*visibility, min_score),
-        ).fetchall()
-        return {r["goal_id"]: {"passages": r["passages"], "documents": r["documents"]} for r in rows}
-
-    def review_link(self, passage_id: str, goal_id: str, verdict: str, reviewer: str) -> None:
+    # -- ingest log --------------------------------------------------------------------------
+    def log(self, source_path: str, file_name: str, status: str, *, sha256: str | None = None,
+            document_id: str | None = None, reason: str | None = None) -> None:
         with self.transaction() as db:
             db.execute(
-                """INSERT INTO goal_reviews (passage_id, goal_id, verdict, reviewer, reviewed_at) VALUES (?,?,?,?,?)
-                   ON CONFLICT(passage_id, goal_id) DO UPDATE SET verdict = excluded.verdict,
-                   reviewer = excluded.reviewer, reviewed_at = excluded.reviewed_at""",
-                (passage_id, goal_id, verdict, reviewer, now_iso()),
+                """INSERT INTO ingest_log (at, source_path, file_name, sha256, document_id, status, reason)
+                   VALUES (?,?,?,?,?,?,?)""",
+                (now_iso(), source_path, file_name, sha256, document_id, status, reason),
             )
 
-    def goal_ids_for_passages(self, passage_ids: list[str], min_score: float) -> dict[str, list[str]]:
-        links = self.links_for_passages(passage_ids)
-        return {pid: [l["goal_id"] for l in ls if l["score"] >= min_score] for pid, ls in links.items()}
 
-    # -- entities ----------------------------------------------------------------------------
-    def entities(self, entity_type: str | None, visibility: tuple[str, ...]) -> list[dict]:
-        vis_marks = ",".join("?" * len(visibility))
-        where = "AND e.type = ?" if entity_type else ""
-        params: tuple = (*visibility, entity_type) if entity_type else tuple(visibility)
-        rows = self.db.execute(
-            f"""SELECT e.id, e.type, e.name, COUNT(*) AS mentions, COUNT(DISTINCT m.document_id) AS documents
-                FROM entities e JOIN mentions m ON m.entity_id = e.id
-                JOIN documents d ON d.id = m.document_id
-                WHERE d.visibility IN ({vis_marks}) {where}
-                GROUP BY e.id ORDER BY documents DESC, mentions DESC, e.name""",
-            params,
-        ).fetchall()
-        return [dict(r) for r in rows]
-
-    def entity(self, entity_id: str) -> dict | None:
-        row = self.db.execute("SELECT id, type, name FROM entities WHERE id = ?", (entity_id,)).fetchone()
-        return dict(row) if row else None
-
-    def entity_mentions(self, entity_id: str, visibility: tuple[str, ...], limit: int = 500) -> list[dict]:
-        vis_marks = ",".join("?" * len(visibility))
-        rows = self.db.execute(
-            f"""SELECT m.passage_id, m.document_id, m.surface, d.title, d.year, d.organisation,
-                       p.heading_path, p.page_start, p.text
-                FROM mentions m JOIN documents d ON d.id = m.document_id JOIN passages p ON p.id = m.passage_id
-                WHERE m.entity_id = ? AND d.visibility IN ({vis_marks})
-                ORDER BY d.year DESC, d.title, p.ord LIMIT ?""",
-            (entity_id, *visibility, limit),
-        ).fetchall()
-        return [dict(r, heading_path=json.loads(r["heading_path"])) for r in rows]
-
-    def entities_for_passages(self, passage_ids: list[str]) -> dict[str, list[dict]]:
-        if not passage_ids:
-            return {}
-        marks = ",".join("?" * len(passage_ids))
-        rows = self.db.execute(
-            f"""SELECT DISTINCT m.passage_id, e.id, e.type, e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
-                WHERE m.passage_id IN ({marks}) ORDER BY e.type, e.name""",
-            tuple(passage_ids),
-        ).fetchall()
-        out: dict[str, list[dict]] = {pid: [] for pid in passage_ids}
-        for r in rows:
-            out[r["passage_id"]].append({"id": r["id"], "type": r["type"], "name": r["name"]})
-        return out
+def _typed(field: str, value):
+    if field == "year":
+        return int(value) if value not in (None, "") else None
+    return str(value)

@@ -1,13 +1,20 @@
 """One SQLite file shared by threads and processes: a connection per thread, WAL, explicit transactions.
 
-The catalogue and the accounts live in the same file and open it the same way."""
+The catalogue, the accounts and the upload jobs live in the same file and open it the same way; the
+first opening in a process brings the schema up to date (`ingest.store.migrate`)."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from ingest.store.migrate import migrate
+
+_MIGRATED: set[tuple[Path, int]] = set()  # (file, inode): a file deleted and made anew is migrated again
+_MIGRATE_LOCK = threading.Lock()
 
 
 class SqliteFile:
@@ -15,6 +22,12 @@ class SqliteFile:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        db = self.db  # opens, and creates, the file
+        with _MIGRATE_LOCK:
+            key = (self.path.resolve(), os.stat(self.path).st_ino)
+            if key not in _MIGRATED:
+                migrate(db)
+                _MIGRATED.add(key)
 
     @property
     def db(self) -> sqlite3.Connection:
