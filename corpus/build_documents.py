@@ -40,8 +40,8 @@ SEEDS_DIR = Path(os.environ.get("KUNSKAPSBANK_SEEDS", HERE.parent.parent / "shar
 FIXED_DATE = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 ZIP_DATE = (2026, 1, 1, 12, 0, 0)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-DOC_TYPES = {"verksamhetsplan", "strategi", "handlingsplan", "projektrapport", "uppföljning",
-             "webbsida", "rapport", "övrigt"}
+# the type vocabulary is data shared with ingest and the web app (corpus/doc_types.yaml)
+DOC_TYPES = {t["key"] for t in yaml.safe_load((HERE / "doc_types.yaml").read_text(encoding="utf-8"))["types"]}
 
 
 # --------------------------------------------------------------------------------------------

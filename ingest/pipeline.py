@@ -129,6 +129,17 @@ class Ingester:
         return self._knowledge
 
     @property
+    def conversion_fingerprint(self) -> str:
+        from ingest.enrich import shared
+
+        return shared.conversion_fingerprint()
+
+    def _same_file(self, existing: DocumentRecord | None, sha: str) -> bool:
+        """Nothing to read again: the same bytes, read by the readers we have now."""
+        return (existing is not None and existing.sha256 == sha
+                and existing.conversion_fingerprint == self.conversion_fingerprint)
+
+    @property
     def fingerprint(self) -> str:
         from ingest.enrich import shared
 
@@ -212,7 +223,7 @@ class Ingester:
         try:
             sha = sha256_of(path)
             existing = self.catalogue.document_by_source(printable(str(path.resolve())))
-            if existing and existing.sha256 == sha:
+            if self._same_file(existing, sha):
                 return None  # same file: nothing to convert (visibility and analysis are updated in place)
             from ingest.convert import convert_isolated
 
@@ -236,7 +247,7 @@ class Ingester:
         chosen = visibility or metadata.read_sidecar(path).get("visibility")  # a person's explicit choice
         if chosen is not None and chosen not in ("public", "internal"):
             chosen = "internal"  # an unknown value: err on the side of not publishing
-        if existing and existing.sha256 == sha:
+        if self._same_file(existing, sha):
             self._update_in_place(existing, chosen)
             report.unchanged.append(printable(str(path)))
             self.catalogue.log(source, name, "unchanged", sha256=sha, document_id=existing.id)
@@ -293,6 +304,7 @@ class Ingester:
             warnings=warnings,
             ingested_at=now_iso(),
             analysis_fingerprint=self.fingerprint,
+            conversion_fingerprint=self.conversion_fingerprint,
         )
         with writer_lock(self.data.root):
             self.catalogue.replace_document(

@@ -260,3 +260,25 @@ def test_goal_counts_roll_up_distinct_passages_and_documents(corpus_data: Path):
     rows = catalogue.passages_for_goals([area, *below], ("public",), min_score=0.4, limit=100_000)
     assert counts[area]["passages"] == len({r["passage_id"] for r in rows})
     assert counts[area]["documents"] == len({r["document_id"] for r in rows})
+
+
+def test_better_readers_make_the_next_ingest_read_unchanged_files_again(tmp_path, monkeypatch):
+    from ingest.enrich import shared
+
+    data = DataDir(tmp_path / "data")
+    source = write(tmp_path / "in" / "plan.md", "# Plan\n\nVi satsar på vuxenutbildning i Sala.\n")
+    doc_id = ingest_one(data, source)
+    catalogue = Catalogue(data.catalogue)
+    before = catalogue.document(doc_id)
+    passage_ids = [p.id for p in catalogue.passages(doc_id)]
+    assert before.conversion_fingerprint == shared.conversion_fingerprint()
+    report = IngestReport()
+    Ingester(data).ingest_file(source, report)
+    assert report.unchanged and catalogue.document(doc_id).revision == before.revision  # same readers: nothing
+
+    monkeypatch.setattr(shared, "conversion_fingerprint", lambda: "a-newer-reader")
+    report = IngestReport()
+    Ingester(data).ingest_file(source, report)
+    after = catalogue.document(doc_id)
+    assert report.ingested and after.conversion_fingerprint == "a-newer-reader" and after.revision > before.revision
+    assert [p.id for p in catalogue.passages(doc_id)] == passage_ids  # read again, same text, same ids

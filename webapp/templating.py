@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from ingest.convert.doc_types import doc_type_names
 from ingest.enrich.gazetteers import TYPE_NAMES
 from webapp.urls import query_string, urls
 
@@ -30,14 +31,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_a
 env = templates.env
 env.autoescape = True
 
-DOC_TYPE_NAMES = {
-    "verksamhetsplan": "Verksamhetsplan",
-    "strategi": "Strategi",
-    "handlingsplan": "Handlingsplan",
-    "projektrapport": "Projektrapport",
-    "rapport": "Rapport",
-    "webbsida": "Webbsida",
-}
+DOC_TYPE_NAMES = doc_type_names()  # corpus/doc_types.yaml: the one list of document types and their names
 KIND_NAMES = {"explicit": "uttrycklig", "inferred": "föreslagen", "confirmed": "bekräftad"}
 
 

@@ -1,8 +1,10 @@
-"""A fingerprint of the knowledge a document's entities and goal links were made from.
+"""Fingerprints of what made a stored document: the knowledge behind its entities and goal links, and
+the readers behind its text and metadata.
 
-Goal frameworks, gazetteers, synonyms, the Swedish analysis and the enrichment code itself: when any of
-them changes, stored documents are out of date although their files are not, and `kunskapsbank
-reanalyse` (run by `ingest` too) links them again from their stored text.
+Goal frameworks, gazetteers, synonyms, the Swedish analysis and the enrichment code: when any of them
+changes, stored documents are out of date although their files are not, and `kunskapsbank reanalyse`
+(run by `ingest` too) links them again from their stored text. When the converters or the metadata
+rules change, the next ingest reads unchanged files again.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 from ingest import config
 
 ENRICH_CODE = Path(__file__).resolve().parent
+CONVERT_CODE = ENRICH_CODE.parent / "convert"
 
 
 def _files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
@@ -29,6 +32,19 @@ def knowledge_fingerprint(goals_dir: Path | None = None) -> str:
          + [p for p in [config.CORPUS_DIR / "synonyms.yaml"] if p.is_file()]),
         (ENRICH_CODE, _files(ENRICH_CODE, ("*.py",))),
     ]
+    for root, files in sources:
+        for path in files:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def conversion_fingerprint() -> str:
+    """The format readers, metadata rules and the data they read (document types, public bodies, words)."""
+    digest = hashlib.sha256(b"conversion")
+    sources = [(CONVERT_CODE, _files(CONVERT_CODE, ("*.py",))),
+               (config.CORPUS_DIR, _files(config.CORPUS_DIR / "gazetteers", ("*.yaml", "*.yml"))
+                + [p for p in (config.CORPUS_DIR / "doc_types.yaml", config.CORPUS_DIR / "file_name_words.yaml")
+                   if p.is_file()])]
     for root, files in sources:
         for path in files:
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")

@@ -1,4 +1,5 @@
-"""Known names from corpus/gazetteers/*.yaml: projects, organisations, places, funding programmes.
+"""Known names from corpus/gazetteers/*.yaml: projects, organisations (with public_bodies.yaml: regions,
+agencies, courts, ministries), places, funding programmes.
 
 Each name and alias maps to one canonical entry, so "Digi60+", "Digi 60 plus" and "Digi 60+" are one
 project. Places marked ambiguous (Vara, Mark, Lund ...) are only trusted after "i"/"från"/"till".
@@ -20,6 +21,12 @@ TYPE_NAMES = {"project": "Projekt", "organisation": "Organisation", "place": "Pl
               "timespan": "Tidsperiod"}
 
 
+# Sections of public_bodies.yaml and the kind their entries get (an entry may name its own kind).
+PUBLIC_BODY_KINDS = {"regions": "region", "government": "regering", "agencies": "myndighet",
+                     "county_boards": "myndighet", "courts": "domstol", "universities": "larosate",
+                     "associations": "forening"}
+
+
 @dataclass(frozen=True)
 class Known:
     type: str
@@ -32,6 +39,9 @@ class Known:
 class Gazetteer:
     names: dict[str, Known] = field(default_factory=dict)  # surface form (as written) -> canonical entry
     by_key: dict[str, Known] = field(default_factory=dict)  # folded canonical key -> entry
+    # Organisation names that are also common words ("Sida", "Regeringen"): kept out of entity
+    # matching, used only where context decides (a document's own organisation).
+    ambiguous_names: dict[str, Known] = field(default_factory=dict)
 
     def add(self, type_: str, name: str, aliases=(), kind: str = "", ambiguous: bool = False) -> None:
         name = str(name).strip()
@@ -72,6 +82,12 @@ def load_gazetteer(directory: Path = CORPUS_DIR / "gazetteers") -> Gazetteer:
 
     for org in read("organisations.yaml").get("organisations", []):
         gaz.add("organisation", org["name"], org.get("aliases"), org.get("kind", ""))
+    bodies = read("public_bodies.yaml")
+    for section, kind in PUBLIC_BODY_KINDS.items():
+        for org in bodies.get(section) or []:
+            gaz.add("organisation", org["name"], org.get("aliases"), org.get("kind", kind))
+            for alias in org.get("ambiguous_aliases") or []:
+                gaz.ambiguous_names.setdefault(str(alias), gaz.lookup("organisation", org["name"]))
     places = read("places.yaml")
     for muni in places.get("municipalities", []):
         if muni.get("official_name"):  # "Köpings kommun" is the organisation, "Köping" the place

@@ -37,6 +37,18 @@ def knowledge(goals_dir: Path | None = None):
     return found
 
 
+_CONVERSION: list[str] = []
+
+
+def conversion_fingerprint() -> str:
+    from ingest.enrich.fingerprint import conversion_fingerprint as compute
+
+    with _LOCK:
+        if not _CONVERSION:
+            _CONVERSION.append(compute())
+        return _CONVERSION[0]
+
+
 def fingerprint(goals_dir: Path | None = None) -> str:
     from ingest.enrich.fingerprint import knowledge_fingerprint
 

@@ -24,7 +24,7 @@ __all__ = ["Catalogue", "DocumentRecord", "PassageRecord", "now_iso"]
 
 _DOCUMENT_COLUMNS = ("id", "source_path", "file_name", "sha256", "format", "size_bytes", "title", "organisation",
                      "year", "doc_type", "visibility", "pages", "original_path", "warnings", "ingested_at",
-                     "revision", "analysis_fingerprint", "content_hash")
+                     "revision", "analysis_fingerprint", "content_hash", "conversion_fingerprint")
 
 
 def _marks(values) -> str:

@@ -41,6 +41,7 @@ class DocumentRecord:
     revision: int = 0  # seq of the document's latest change in the catalogue's change feed
     analysis_fingerprint: str = ""  # the knowledge (frameworks, gazetteers, analysis) its links came from
     content_hash: str = ""  # of what the index shows: passages, visibility, metadata, links, entities
+    conversion_fingerprint: str = ""  # the converters and metadata rules it was read with
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "DocumentRecord":

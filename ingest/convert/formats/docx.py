@@ -160,6 +160,10 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
         if body is not None:
             reader.body(body)
         core_title = _core_title(archive)
+        from ingest.convert.first_page import docx_core_properties, docx_first_page_lines
+
+        extra = {**docx_core_properties(archive),  # title block and author evidence for metadata.py
+                 "first_page_lines": docx_first_page_lines(document, _parse(archive, "word/styles.xml"))}
     if not reader.blocks:
         raise ConversionError("Word-filen innehåller ingen läsbar text (bara bilder?).")
     first_heading = next((b.text for b in reader.blocks if b.kind == "heading"), None)
@@ -167,5 +171,5 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
         format="docx",
         blocks=reader.blocks,
         title=reader.title or core_title or first_heading,
-        metadata={"title": core_title} if core_title else {},
+        metadata={**({"title": core_title} if core_title else {}), **extra},
     )

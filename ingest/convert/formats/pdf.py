@@ -163,6 +163,9 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
                                            "created": info.get("/CreationDate")}.items() if v}
     except Exception:
         pass
+    from ingest.convert.first_page import pdf_first_page_lines
+
+    metadata["first_page_lines"] = pdf_first_page_lines(reader)  # title block evidence for metadata.py
     title = next((b.text for b in blocks if b.kind == "heading" and b.page == blocks[0].page), None) if blocks else None
     meta_title = metadata.get("title", "")
     if meta_title and not _JUNK_TITLE.match(meta_title) and len(meta_title) > 3:
