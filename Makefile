@@ -5,15 +5,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: start test screenshots install install-test assets browser corpus bench eval clean
+.PHONY: start test screenshots install install-test assets browser readers corpus bench eval clean
 
 ## Install everything, ingest the sample corpus and serve the web UI on http://127.0.0.1:8000
-start: install assets
+start: install assets readers
 	$(BIN)/kunskapsbank ingest corpus/documents
 	$(BIN)/kunskapsbank serve --host $(HOST) --port $(PORT)
 
 ## Install test dependencies (Chromium included) and run the whole test suite
-test: install-test assets browser
+test: install-test assets browser readers
 	$(BIN)/python -m pytest -q
 
 ## Refresh the screenshots in docs/ (README) from the browser tests; `make test` writes them to a temporary folder
@@ -37,6 +37,14 @@ assets:
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Programs the converters run (ingest/convert/registry.py): Tesseract with its Swedish model for OCR,
+# pdftoppm to render scanned PDF pages, antiword for legacy .doc.
+readers:
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx swe && \
+	  command -v pdftoppm >/dev/null && command -v antiword >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-swe \
+	    poppler-utils antiword >/dev/null; }
 
 corpus: install
 	$(BIN)/python corpus/build_documents.py

@@ -21,6 +21,11 @@ SHARED_DIR = Path(os.environ.get("KUNSKAPSBANK_SHARED", REPO_ROOT.parent / "shar
 SEEDS_DIR = Path(os.environ.get("KUNSKAPSBANK_SEEDS", SHARED_DIR / "seeds"))
 REAL_CORPUS_DIR = Path(os.environ.get("KUNSKAPSBANK_REAL_CORPUS", SHARED_DIR / "corpus-real"))
 
+# The one threshold for showing a goal link: an inferred link counts toward a goal (pages, counts, the goal
+# map, the search index's goal facet) when its score is at least this; confirmed and explicit links always
+# do. Weaker links are shown only when asked for (/mal/{id}?min=0.25). The goal linker sets the value.
+GOAL_LINK_SHOWN_MIN = 0.4
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -29,7 +34,10 @@ class Limits:
     max_unzipped_bytes: int = 200 * 1024 * 1024  # .docx is a zip: bound what it may expand to
     # ~1,000 pages of dense text; entity and goal analysis cost grows with it (a text bomb is refused)
     max_text_chars: int = int(os.environ.get("KUNSKAPSBANK_MAX_TEXT_CHARS", "3000000"))
+    # the most any one converter may take (each declares its own budget in ingest/convert/registry.py)
     max_seconds_per_file: float = float(os.environ.get("KUNSKAPSBANK_MAX_SECONDS", "120"))
+    # scanned pages read with OCR in one document (each page has its own time and memory budget)
+    max_ocr_pages: int = int(os.environ.get("KUNSKAPSBANK_MAX_OCR_PAGES", "300"))
 
 
 @dataclass(frozen=True)

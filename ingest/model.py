@@ -11,19 +11,20 @@ class Block:
     text: str
     kind: str = "paragraph"  # "heading" | "paragraph" | "list" | "table"
     level: int = 0  # heading level 1..6; 0 for body text
-    page: int | None = None  # 1-based page number (PDF only)
+    page: int | None = None  # 1-based page number (PDF and scanned pages, images; slide in a presentation)
 
 
 @dataclass
 class ConvertedDocument:
     """What a converter returns: clean text blocks plus what it noticed on the way."""
 
-    format: str  # "pdf" | "docx" | "txt" | "md" | "html"
+    format: str  # a format of ingest/convert/registry.py: "pdf", "docx", "odt", "png", "txt", ...
     blocks: list[Block]
     title: str | None = None
     pages: int | None = None
     metadata: dict = field(default_factory=dict)  # author, created, ... as found in the file
     warnings: list[str] = field(default_factory=list)  # Swedish, shown to editors
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text came from OCR
 
 
 class ConversionError(Exception):

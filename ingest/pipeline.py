@@ -16,18 +16,18 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from ingest.config import DataDir, Limits
 from ingest.convert import metadata
 from ingest.convert.splitter import split
+from ingest.files import iter_files, printable
 from ingest.model import ConversionError
 from ingest.store.catalogue import Catalogue, DocumentRecord, now_iso
 from ingest.store.writer_lock import batch_lease, writer_lock
 
 logger = logging.getLogger(__name__)
 
-SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
 # During a batch, documents reach the search index in groups: at most this many, or this many seconds
 # after the first of them, so search sees new documents soon while commits stay few.
 INDEX_BATCH = 8
@@ -41,6 +41,7 @@ class IngestReport:
     failed: list[dict] = field(default_factory=list)  # {"path", "reason"}
     passages: int = 0
     warnings: list[dict] = field(default_factory=list)  # {"path", "warning"}
+    skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}: not documents; not failures
 
     @property
     def ok(self) -> bool:
@@ -53,35 +54,8 @@ class IngestReport:
             "failed": self.failed,
             "passages": self.passages,
             "warnings": self.warnings,
+            "skipped": self.skipped,
         }
-
-
-def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
-    """Yield (file, problem) for every file under the given paths; problem is a Swedish reason or None.
-
-    Sidecar metadata files and hidden files are not documents. Everything else is yielded,
-    including unsupported types, so that they are reported rather than silently skipped.
-    """
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            yield path, "Sökvägen finns inte."
-            continue
-        if path.is_file():
-            yield path, None
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith(".") or name.lower().endswith(SIDECAR_SUFFIXES):
-                    continue
-                yield Path(root) / name, None
-
-
-def printable(value: str) -> str:
-    """A file name as valid text: names that are not UTF-8 (Latin-1 shares, old zips) reach Python as
-    surrogate escapes, which SQLite and JSON cannot store."""
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def sha256_of(path: Path) -> str:
@@ -151,7 +125,7 @@ class Ingester:
         """Ingest files in order. While one file is analysed and written here, the next ones are
         converted in their own processes, so a folder keeps both cores busy."""
         report = IngestReport()
-        files = list(iter_files(paths))
+        files = list(iter_files(paths, report.skipped))
         self.reanalyse_stale()
         self._batching = True
         flush_at = time.monotonic() + INDEX_BATCH_SECONDS
@@ -305,6 +279,7 @@ class Ingester:
             ingested_at=now_iso(),
             analysis_fingerprint=self.fingerprint,
             conversion_fingerprint=self.conversion_fingerprint,
+            ocr_pages=list(converted.ocr_pages),
         )
         with writer_lock(self.data.root):
             self.catalogue.replace_document(

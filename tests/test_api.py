@@ -329,7 +329,8 @@ def test_upload_ingests_in_background_and_delete_is_audited(writable):
 def test_upload_rejects_wrong_type_empty_and_oversized(writable):
     kb = writable.app.state.kb
     auth = {"Authorization": f"Bearer {kb.accounts.create_token(EDITOR[0])}"}
-    assert writable.post("/api/documents", files={"file": ("bild.png", b"\x89PNG....", "image/png")},
+    # PNG is a document now (read with OCR); a GIF animation is not
+    assert writable.post("/api/documents", files={"file": ("bild.gif", b"GIF89a....", "image/gif")},
                          headers=auth).status_code == 415
     assert writable.post("/api/documents", files={"file": ("tom.txt", b"", "text/plain")}, headers=auth).status_code == 422
     big = b"a" * (3 * 1024 * 1024)

@@ -170,6 +170,7 @@ def test_start_page_works_without_javascript(server, corpus_data):
 
 
 def _axe_violations(browser) -> list[dict]:
+    browser.set_script_timeout(180)  # axe on a long document page takes a while on a busy machine
     browser.execute_script(AXE.read_text(encoding="utf-8"))
     result = browser.execute_async_script(
         """const done = arguments[arguments.length - 1];
@@ -186,7 +187,8 @@ def _axe_violations(browser) -> list[dict]:
                                   "/mal/rus-vastmanland:delmal-17", "/entiteter/project:digi-60-plus", "/logga-in",
                                   "/mal/rus-vastmanland:vision", "/dokument", "/entiteter", "/sok",
                                   "/sok?q=utbildning&org=Region+V%C3%A4stmanland", "/d/finns-inte", "PASSAGE",
-                                  "/sok?q=bibliotek&document=DOCUMENT_ID", "/docs"])
+                                  "/sok?q=bibliotek&document=DOCUMENT_ID", "/docs", "/mal/natverk-westum:omrade-1",
+                                  "/mal/rus-vastmanland:delmal-1", "/mal/natverk-westum:omrade-1-mal-1"])
 def test_no_axe_violations(server, browser, path, screenshots):
     if not AXE.exists():
         pytest.fail("axe-core is missing: `npm ci` installs it")
@@ -312,7 +314,8 @@ LONG_QUERY = ("vuxenutbildning kompetensförsörjning lärcentrum Västmanland "
 @pytest.mark.parametrize("path", ["/", "/sok?q=" + LONG_QUERY, "/sok?q=utbildning&org=Region+V%C3%A4stmanland",
                                   "SEARCH_IN_DOCUMENT", "/dokument", "DOCUMENT", "PASSAGE", "/mal",
                                   "/mal/rus-vastmanland:delmal-17", "LONGEST_GOAL", "/entiteter",
-                                  "/entiteter/project:digi-60-plus", "/logga-in", "/docs", "/d/finns-inte"])
+                                  "/entiteter/project:digi-60-plus", "/logga-in", "/docs", "/d/finns-inte",
+                                  "/mal/natverk-westum:omrade-1", "/mal/rus-vastmanland:vision"])
 def test_no_horizontal_scrolling_at_390_px(server, browser, path):
     if path == "SEARCH_IN_DOCUMENT":
         hit = next(h for h in get_json(server + "/api/search?q=bibliotek")["hits"] if h["more_in_document"])
@@ -375,3 +378,71 @@ def test_a_slow_transfer_shows_its_progress_then_the_ingest_status(editor_server
         assert seen == sorted(seen) and seen[-1] == 100
         wait_for(browser, lambda d: "misslyckades" in css(d, "#upload-status")[0].text, timeout=60)
         assert "trasig-rapport.pdf" in css(browser, "#upload-status")[0].text
+
+
+# -- the goal map ------------------------------------------------------------------------------------
+MAP_GEOMETRY = """
+    const parts = [...document.querySelectorAll('a.map-part')];
+    const overflow = [];
+    for (const a of parts) {
+        const box = a.querySelector('rect.map-box').getBBox();
+        for (const t of a.querySelectorAll('text')) {
+            const b = t.getBBox();
+            if (b.x + b.width > box.x + box.width - 2 || b.y + b.height > box.y + box.height) overflow.push(t.textContent);
+        }
+    }
+    const svg = document.querySelector('.map-svg');
+    const text = document.querySelector('.map-part:not(.map-head) .map-label');
+    return {parts: parts.length, overflow: overflow,
+            scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+            text_px: text.getBoundingClientRect().height,
+            scroll: document.documentElement.scrollWidth, screen: document.documentElement.clientWidth};"""
+
+
+@pytest.mark.screenshots
+@pytest.mark.parametrize("path,width,height,name", [("/mal", 1280, 1000, "malkarta.png"),
+                                                    ("/", 390, 844, "malkarta-mobil.png")])
+def test_goal_map_reads_on_wide_and_narrow_screens(server, browser, screenshots, path, width, height, name):
+    goals = [g for fw in get_json(server + "/api/goals")["frameworks"] for g in _walk(fw["goals"])
+             if g["level"] != "aktivitet"]
+    with viewport(browser, width, height):
+        browser.get(server + path)
+        wait_for(browser, lambda d: css(d, "a.map-part"))
+        found = browser.execute_script(MAP_GEOMETRY)
+        assert found["parts"] == len(goals)
+        assert found["overflow"] == [], found["overflow"]  # every name fits its box (or is cut with …)
+        assert found["scroll"] <= found["screen"] and (width > 600 or found["screen"] == width)
+        assert found["scale"] >= 0.9, found  # drawn about full size: 14 px text stays about 14 px
+        assert found["text_px"] >= 12, found
+        first = css(browser, ".goal-map")[0]
+        browser.execute_script("arguments[0].scrollIntoView()", first)
+        browser.save_screenshot(str(screenshots / name))
+
+
+def _walk(goals):
+    for goal in goals:
+        yield goal
+        yield from _walk(goal["children"])
+
+
+def test_goal_map_is_reached_by_keyboard_and_opens_a_goal(server, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/mal")
+    wait_for(browser, lambda d: css(d, "a.map-part"))
+    body = css(browser, "body")[0]
+    body.send_keys(Keys.TAB)
+    name = ""
+    for _ in range(60):  # Tab from the top of the page until a målområde of the map has the focus
+        name = browser.execute_script("const a = document.activeElement; "
+                                      "return a.matches('a.map-part') ? a.getAttribute('aria-label') : '';")
+        if name.startswith("Målområde 2:"):
+            break
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert name.startswith("Målområde 2: Ett tillgängligt Västmanland – ") and name.endswith(" projekt"), name
+    outline = browser.execute_script("const r = document.activeElement.querySelector('rect.map-box'); "
+                                     "return getComputedStyle(r).strokeWidth;")
+    assert outline == "4px"  # the focused part is drawn with a thick outline
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: css(d, "h1") and css(d, "h1")[0].text == "Ett tillgängligt Västmanland")
+    assert "/mal/rus-vastmanland:malomrade-2" in browser.current_url

@@ -199,15 +199,20 @@ def test_tabs_nbsp_and_nul_characters_are_normalised():
 
 
 @needs_real
-@pytest.mark.parametrize("name", ["regeringen_prop-1991-92-43_scanned_2pages.pdf",
-                                  "brf-spettet-10_arsredovisning_2020_scanned.pdf"])
-def test_scanned_pdf_asks_for_ocr(name: str):
-    with pytest.raises(ConversionError, match="saknar textlager, behöver OCR"):
-        convert_file(REAL / name)
+def test_scanned_pdf_is_read_with_ocr_with_its_pages_kept():
+    doc = convert_file(REAL / "regeringen_prop-1991-92-43_scanned_2pages.pdf")
+    text = text_of(doc)
+    assert doc.ocr_pages == [1, 2] and doc.pages == 2
+    assert "Sidorna 1–2 saknade textlager och tolkades med OCR; texten kan innehålla fel." in doc.warnings
+    assert "skattetillägg" in text and "Förseningsavgift" in text  # words from the scanned pages
+    assert {b.page for b in doc.blocks} == {1, 2}
 
 
 @needs_real
-def test_partly_scanned_pdf_keeps_text_and_names_the_empty_pages():
+def test_partly_scanned_pdf_keeps_text_and_reads_the_scanned_pages_with_ocr():
     doc = convert_file(REAL / "helsingborg_sbf_samsynsguiden_2023-10-10.pdf")
     assert len(text_of(doc)) > 80_000  # pypdf gives 123k characters, ~20% of them layout spaces and dot leaders
-    assert any("saknar textlager" in w for w in doc.warnings)
+    assert set(doc.ocr_pages) >= {103, 104, 105}  # the scanned appendix pages
+    assert any("tolkades med OCR" in w for w in doc.warnings)
+    ocr_text = " ".join(b.text for b in doc.blocks if b.page in doc.ocr_pages)
+    assert len(ocr_text) > 1000 and re.search(r"[åäö]", ocr_text)

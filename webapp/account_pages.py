@@ -12,6 +12,7 @@ from webapp.accounts import normalise_username
 from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, end_session, require_admin,
                          require_editor, session_cookie_value)
 from webapp.document_pages import DocumentId, PassageId
+from ingest.convert import registry
 from webapp.templating import respond, templates, wants_json
 from webapp.uploads import ALLOWED_SUFFIXES, UploadJob, safe_file_name
 from webapp.urls import urls
@@ -73,7 +74,9 @@ def upload_form(request: Request):
         return RedirectResponse(urls.login(urls.upload()), status_code=303)
     require_editor(request)
     return templates.TemplateResponse(request, "upload.html", {"request": request, "nav": "upload", "error": None,
-                                                               "max_mb": request.app.state.kb.limits.max_file_bytes // (1024 * 1024)})
+                                                               "max_mb": request.app.state.kb.limits.max_file_bytes // (1024 * 1024),
+                                                               "formats": registry.supported_sentence(),
+                                                               "accept": registry.accept_attribute()})
 
 
 async def _receive(request: Request, file: UploadFile, visibility: str, meta: dict) -> UploadJob:
@@ -83,7 +86,7 @@ async def _receive(request: Request, file: UploadFile, visibility: str, meta: di
         raise HTTPException(422, "Synligheten måste vara 'public' eller 'internal'.")
     name = safe_file_name(file.filename or "")
     if os.path.splitext(name)[1].lower() not in ALLOWED_SUFFIXES:
-        raise HTTPException(415, "Filtypen stöds inte. Ladda upp PDF, Word (.docx), text, Markdown eller HTML.")
+        raise HTTPException(415, f"Filtypen stöds inte. Ladda upp {registry.supported_sentence()}.")
     kb = request.app.state.kb
     limit = kb.limits.max_file_bytes
     job_id = kb.uploads.new_job_id()

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from webapp.auth import visibility_for
+from ingest.convert import registry
+from webapp.auth import current_user, visibility_for
 from webapp.serialise import document_json, passage_json
 from webapp.templating import first_sentence, respond
 from webapp.urls import urls
@@ -41,7 +42,22 @@ def document_detail(request: Request, doc) -> dict:
     data["passages"] = [passage_json(p, kb.frameworks, links.get(p.id, []), entities.get(p.id, [])) for p in passages]
     for p, record in zip(data["passages"], passages):
         p["section_ord"] = record.section_ord
+    data["versions"] = versions_json(request, doc)
     return data
+
+
+def versions_json(request: Request, doc) -> list[dict]:
+    editor = (user := current_user(request)) is not None and user.can_edit
+    out = []
+    for version in request.app.state.kb.catalogue.versions(doc.id):
+        item = {"revision": version.revision, "file_name": version.file_name, "format": version.format,
+                "size_bytes": version.size_bytes, "ingested_at": version.ingested_at,
+                "current": version.sha256 == doc.sha256}
+        if editor:  # who uploaded, and the older files themselves, are for editors
+            item["ingested_by"] = version.ingested_by
+            item["original_url"] = urls.version_original(doc.id, version.revision) if version.original_path else None
+        out.append(item)
+    return out
 
 
 def document_list(request: Request) -> dict:
@@ -78,18 +94,23 @@ def document_page(request: Request, document_id: DocumentId,
 @router.get("/d/{document_id}/original", tags=["dokument"], summary="Originalfilen")
 def document_original(request: Request, document_id: DocumentId):
     doc = visible_document(request, document_id)
+    return serve_original(request, doc.original_path, doc.file_name, doc.format, doc.id)
+
+
+def serve_original(request: Request, original_path: str | None, file_name: str, fmt: str | None,
+                   document_id: str) -> FileResponse:
+    """A kept original (of the current or an earlier version), never from outside the data dir."""
     kb = request.app.state.kb
-    if not doc.original_path:
+    if not original_path:
         raise HTTPException(404, "Originalfilen finns inte sparad.")
-    path = (kb.data.root / doc.original_path).resolve()
+    path = (kb.data.root / original_path).resolve()
     if kb.data.root.resolve() not in path.parents or not path.is_file():
         raise HTTPException(404, "Originalfilen finns inte sparad.")
-    media_type = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                  "html": "text/plain; charset=utf-8", "md": "text/plain; charset=utf-8",
-                  "txt": "text/plain; charset=utf-8"}.get(doc.format) or mimetypes.guess_type(doc.file_name)[0]
-    safe_name = re.sub(r"[^\w.\- ]+", "_", doc.file_name)[:120] or f"{doc.id}.{doc.format}"
-    # PDFs open inline so that #page=N works; everything else (HTML included) is a download, never rendered.
-    disposition = "inline" if doc.format == "pdf" else "attachment"
+    # HTML is served as plain text, never rendered; every type comes from the converter registry
+    media_type = registry.media_type(fmt) or mimetypes.guess_type(file_name)[0]
+    safe_name = re.sub(r"[^\w.\- ]+", "_", file_name)[:120] or f"{document_id}.{fmt}"
+    # PDFs open inline so that #page=N works (images too); everything else (HTML included) is a download.
+    disposition = "inline" if registry.serves_inline(fmt) else "attachment"
     return FileResponse(path, media_type=media_type or "application/octet-stream", filename=safe_name,
                         content_disposition_type=disposition)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from ingest.config import GOAL_LINK_SHOWN_MIN
 from ingest.enrich.gazetteers import ENTITY_TYPES
 from webapp.auth import visibility_for
 from webapp.templating import respond
@@ -43,7 +44,7 @@ def entity_detail(request: Request, entity_id: str) -> dict:
     for passage_links in links.values():
         for link in passage_links:
             goal = kb.frameworks.get(link["goal_id"])
-            if goal is None or (link["kind"] == "inferred" and link["score"] < 0.4):
+            if goal is None or (link["kind"] == "inferred" and link["score"] < GOAL_LINK_SHOWN_MIN):
                 continue
             item = goals.setdefault(goal.global_id, {"id": goal.global_id, "label": goal.display_label,
                                                      "level_name": goal.level_name, "url": urls.goal(goal.global_id),

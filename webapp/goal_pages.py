@@ -11,33 +11,45 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
+from ingest.config import GOAL_LINK_SHOWN_MIN
 from ingest.enrich.goals import Goal
 from ingest.enrich.linking import link_json
+from webapp import goal_map
 from webapp.auth import current_user, visibility_for
+from webapp.goal_charts import year_chart
+from webapp.goal_data import counted_by_words, frameworks_json, full_name, goal_node, goal_stats
 from webapp.templating import respond
 from webapp.urls import urls
 
 router = APIRouter()
 
-GOAL_PAGE_MIN_SCORE = 0.4  # weaker inferred links are shown only on request (?min=0.25)
 GoalId = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,60}:[a-z0-9-]{1,60}$", description="t.ex. rus-vastmanland:delmal-17")]
-
-
-def _tree(kb, goal: Goal, counts: dict) -> dict:
-    c = counts.get(goal.global_id, {"passages": 0, "documents": 0})
-    return {**kb.frameworks.goal_json(goal), "url": urls.goal(goal.global_id), "passages": c["passages"],
-            "documents": c["documents"],
-            "children": [_tree(kb, kb.frameworks.get(cid), counts) for cid in goal.children]}
+MAX_LISTED = 300  # passages listed on one goal page (strongest first); the counts always count them all
 
 
 def goals_overview(request: Request) -> dict:
     kb = request.app.state.kb
-    counts = kb.catalogue.goal_link_counts(visibility_for(request), GOAL_PAGE_MIN_SCORE)
-    return {"frameworks": [
-        {"id": fw.id, "name": fw.name, "short_name": fw.short_name, "owner": fw.owner, "source": fw.source,
-         "goals": [_tree(kb, kb.frameworks.get(root), counts) for root in fw.roots]}
-        for fw in kb.frameworks.frameworks.values()
-    ]}
+    stats = goal_stats(kb, visibility_for(request))
+    return {"frameworks": frameworks_json(kb.frameworks, stats, urls)}
+
+
+def _listed_passages(kb, goal: Goal, stats, visibility, min_score: float) -> list[dict]:
+    """The passages that contribute to the goal, each once with its strongest link, strongest first."""
+    members = stats.passage_ids(goal.global_id)
+    if not members:
+        return []
+    anchor = kb.frameworks.linkable(goal) if counted_by_words(goal) else goal
+    covered = [anchor] + kb.frameworks.descendants(anchor)
+    rows = kb.catalogue.passages_for_goals([g.global_id for g in covered], visibility, min_score=min_score,
+                                           limit=20 * MAX_LISTED)
+    best: dict[str, dict] = {}
+    for row in rows:
+        if row["passage_id"] not in members:
+            continue
+        current = best.get(row["passage_id"])
+        if current is None or (_kind_rank(row["kind"]), row["score"]) > (_kind_rank(current["kind"]), current["score"]):
+            best[row["passage_id"]] = row
+    return sorted(best.values(), key=lambda r: (-_kind_rank(r["kind"]), -r["score"]))
 
 
 def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
@@ -46,54 +58,50 @@ def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
     if goal is None:
         raise HTTPException(404, "Målet finns inte i något målramverk.")
     visibility = visibility_for(request)
-    counts = kb.catalogue.goal_link_counts(visibility, min_score)
-    covered = [goal] + kb.frameworks.descendants(goal)
-    rows = kb.catalogue.passages_for_goals([g.global_id for g in covered], visibility, min_score=min_score)
-    # One passage may link to the goal and to a sub-goal: keep its strongest link.
-    best: dict[str, dict] = {}
-    for row in rows:
-        current = best.get(row["passage_id"])
-        if current is None or (_kind_rank(row["kind"]), row["score"]) > (_kind_rank(current["kind"]), current["score"]):
-            best[row["passage_id"]] = row
+    stats = goal_stats(kb, visibility, min_score)
+    ranked = _listed_passages(kb, goal, stats, visibility, min_score)
+    words_used = stats.words_used.get(goal.global_id, {})
     documents: "OrderedDict[str, dict]" = OrderedDict()
-    for row in sorted(best.values(), key=lambda r: (-_kind_rank(r["kind"]), -r["score"])):
+    for row in ranked[:MAX_LISTED]:
         via = kb.frameworks.get(row["goal_id"])
         doc = documents.setdefault(row["document_id"], {
             "document_id": row["document_id"], "title": row["title"], "organisation": row["organisation"],
             "year": row["year"], "url": urls.document(row["document_id"]), "passages": []})
         doc["passages"].append({
-            "passage_id": row["passage_id"], "url": urls.passage(row["passage_id"]), "heading": (row["heading_path"] or [""])[-1],
-            "page": row["page_start"], "text": row["text"], "score": round(row["score"], 4), "kind": row["kind"],
-            "evidence": row["evidence"], "via_goal_id": row["goal_id"],
-            "via_label": via.display_label if via and via.global_id != goal.global_id else None,
+            "passage_id": row["passage_id"], "url": urls.passage(row["passage_id"]),
+            "heading": (row["heading_path"] or [""])[-1], "page": row["page_start"], "text": row["text"],
+            "score": round(row["score"], 4), "kind": row["kind"], "evidence": row["evidence"],
+            # the goal linker's structured evidence, once the catalogue keeps it: [{"text", "marks"}], "liknar: …"
+            "evidence_sentences": row.get("evidence_sentences") or [], "resembles": row.get("resembles"),
+            "via_goal_id": row["goal_id"],
+            "via_label": full_name(via) if via and via.global_id != goal.global_id else None,
+            "goal_words": words_used.get(row["passage_id"], []),
         })
-    passage_ids = list(best)
     entity_counts: dict[str, dict] = {}
-    for pid, ents in kb.catalogue.entities_for_passages(passage_ids).items():
+    for ents in kb.catalogue.entities_for_passages([r["passage_id"] for r in ranked]).values():
         for e in ents:
             item = entity_counts.setdefault(e["id"], {**e, "url": urls.entity(e["id"]), "passages": 0})
             item["passages"] += 1
     organisations = sorted({d["organisation"] for d in documents.values() if d["organisation"]}
                            | {e["name"] for e in entity_counts.values() if e["type"] == "organisation"})
-    projects = sorted((e for e in entity_counts.values() if e["type"] == "project"), key=lambda e: -e["passages"])
-    children = []
-    for cid in goal.children:
-        child = kb.frameworks.get(cid)
-        sub = [child] + kb.frameworks.descendants(child)
-        c = counts.get(cid, {"passages": 0, "documents": 0})
-        total = sum(counts.get(g.global_id, {}).get("passages", 0) for g in sub)
-        children.append({**kb.frameworks.goal_json(child), "url": urls.goal(cid), "passages": total,
-                         "documents": c["documents"]})
+    projects = sorted((e for e in entity_counts.values() if e["type"] == "project"), key=lambda e: (-e["passages"], e["name"]))
+    counts = stats.counts(goal.global_id)
+    anchor = kb.frameworks.linkable(goal)
     return {
-        **kb.frameworks.goal_json(goal),
-        "url": urls.goal(goal.global_id),
+        **goal_node(kb.frameworks, stats, goal, urls),
         "phrases": goal.phrases,
+        "source": kb.frameworks.frameworks[goal.framework].source,
         "ancestors": [{"id": a.global_id, "label": a.display_label, "level_name": a.level_name, "url": urls.goal(a.global_id)}
                       for a in kb.frameworks.ancestors(goal)],
-        "children": children,
+        "children": [goal_node(kb.frameworks, stats, kb.frameworks.get(cid), urls) for cid in goal.children],
         "min_score": min_score,
         "documents": list(documents.values()),
-        "passage_count": len(best),
+        "passage_count": counts["passages"],
+        "document_count": counts["documents"],
+        "project_count": counts["projects"],
+        "listed_passages": min(len(ranked), MAX_LISTED),
+        "years": stats.years(goal.global_id),
+        "search_url": urls.search(goal=(anchor or goal).global_id),
         "projects": projects,
         "organisations": organisations,
     }
@@ -110,23 +118,33 @@ def api_goals(request: Request) -> JSONResponse:
 
 @router.get("/mal", response_class=HTMLResponse, tags=["sidor"], summary="Målöversikt")
 def goals_page(request: Request, format: str = "html"):
-    return respond(request, goals_overview(request), "goals.html", name="overview", nav="mal")
+    data = goals_overview(request)
+    return respond(request, data, "goals.html", name="overview", nav="mal", goal_map=map_of(data["frameworks"]))
+
+
+def map_of(frameworks: list[dict]) -> list[dict]:
+    """The goal map of these framework trees (activities are left to their area's page)."""
+    return goal_map.layout([{**fw, "goals": [_pruned(g) for g in fw["goals"]]} for fw in frameworks])
+
+
+def _pruned(node: dict) -> dict:
+    return {**node, "children": [_pruned(c) for c in node["children"] if c["level"] not in goal_map.SKIP_LEVELS]}
 
 
 MinScore = Annotated[float, Query(ge=0.0, le=1.0, description="Lägsta poäng för föreslagna kopplingar")]
 
 
 @router.get("/api/goals/{goal_id}", tags=["mål"], summary="Ett mål med allt som bidrar till det")
-def api_goal(request: Request, goal_id: GoalId, min: MinScore = GOAL_PAGE_MIN_SCORE) -> JSONResponse:
+def api_goal(request: Request, goal_id: GoalId, min: MinScore = GOAL_LINK_SHOWN_MIN) -> JSONResponse:
     return JSONResponse(goal_detail(request, goal_id, min))
 
 
 @router.get("/mal/{goal_id}", response_class=HTMLResponse, tags=["sidor"], summary="Målsida")
-def goal_page(request: Request, goal_id: GoalId, min: MinScore = GOAL_PAGE_MIN_SCORE, format: str = "html"):
+def goal_page(request: Request, goal_id: GoalId, min: MinScore = GOAL_LINK_SHOWN_MIN, format: str = "html"):
     data = goal_detail(request, goal_id, min)
-    chart_max = max([c["passages"] for c in data["children"]] + [1])
+    chart_max = max([c["documents"] for c in data["children"]] + [1])
     return respond(request, data, "goal.html", name="goal", chart_max=chart_max, nav="mal",
-                   default_min=GOAL_PAGE_MIN_SCORE)
+                   default_min=GOAL_LINK_SHOWN_MIN, year_chart=year_chart(data["years"]))
 
 
 class LinkRequest(BaseModel):

@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from search import Filters, SearchResults
+from webapp import goal_map
 from webapp.auth import visibility_for
+from webapp.goal_data import frameworks_json, goal_stats
 from webapp.serialise import document_json
 from webapp.templating import DOC_TYPE_NAMES, is_htmx_for, respond
 from webapp.urls import urls
@@ -136,25 +138,17 @@ RECENT_DOCUMENTS = 6
 
 
 def start_data(request: Request) -> dict:
-    """The newest documents and the top of each goal framework with how many documents serve each part."""
+    """The newest documents, and each goal framework down to its goals with what contributes to each part
+    (the goal map's data; the same counts as /mal and /api/goals)."""
     kb = request.app.state.kb
     visibility = visibility_for(request)
     docs = sorted(kb.catalogue.documents(visibility), key=lambda d: d.ingested_at, reverse=True)
-    counts = kb.catalogue.goal_link_counts(visibility, 0.4)
-    frameworks = []
-    for fw in kb.frameworks.frameworks.values():
-        goals = []
-        for root in (kb.frameworks.get(r) for r in fw.roots):
-            children = [c for c in (kb.frameworks.get(cid) for cid in root.children)
-                        if c is not None and c.level in ("malomrade", "omrade")]
-            goals.append({"id": root.global_id, "label": root.label, "url": urls.goal(root.global_id), "children": [
-                {"id": c.global_id, "label": c.display_label, "url": urls.goal(c.global_id),
-                 "documents": counts.get(c.global_id, {}).get("documents", 0)} for c in children]})
-        frameworks.append({"id": fw.id, "name": fw.name, "goals": goals})
+    frameworks = frameworks_json(kb.frameworks, goal_stats(kb, visibility), urls, skip_levels=goal_map.SKIP_LEVELS)
     return {"documents": [document_json(d) for d in docs[:RECENT_DOCUMENTS]], "document_count": len(docs),
             "frameworks": frameworks}
 
 
 @router.get("/", response_class=HTMLResponse, tags=["sidor"], summary="Startsida")
 def start_page(request: Request, format: str = "html"):
-    return respond(request, start_data(request), "start.html", name="start")
+    data = start_data(request)
+    return respond(request, data, "start.html", name="start", goal_map=goal_map.layout(data["frameworks"]))

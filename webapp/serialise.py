@@ -19,6 +19,7 @@ def document_json(doc: DocumentRecord, passages: int | None = None) -> dict:
         "visibility": doc.visibility,
         "ingested_at": doc.ingested_at,
         "warnings": doc.warnings,
+        "ocr_pages": doc.ocr_pages,
         "url": urls.document(doc.id),
         "original_url": urls.original(doc.id) if doc.original_path else None,
     }

@@ -93,10 +93,29 @@ def safe_snippet(snippet: str) -> Markup:
     return Markup(re.sub(r"&lt;(/?)mark&gt;", r"<\1mark>", escaped))
 
 
+def marked_sentence(sentence) -> Markup:
+    """An evidence sentence {"text", "marks": [[start, end], ...]} with its matched words in <mark>;
+    everything escaped, marks outside the text or overlapping an earlier one ignored."""
+    text = str((sentence or {}).get("text", ""))
+    out, at = [], 0
+    for mark in sorted((sentence or {}).get("marks") or [], key=lambda m: m[0] if m else 0):
+        try:
+            start, end = int(mark[0]), int(mark[1])
+        except (TypeError, ValueError, IndexError):
+            continue
+        if start < at or end <= start or end > len(text):
+            continue
+        out += [html.escape(text[at:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+        at = end
+    out.append(html.escape(text[at:]))
+    return Markup("".join(out))
+
+
 env.filters["percent"] = percent
 env.filters["antal"] = count  # {{ n | antal("träff", "träffar") }}
 env.filters["first_sentence"] = first_sentence
 env.filters["snippet"] = safe_snippet
+env.filters["marked"] = marked_sentence  # {{ sentence | marked }}: the goal linker's evidence
 env.globals["urls"] = urls
 env.globals["query_string"] = query_string
 env.globals["TYPE_NAMES"] = TYPE_NAMES

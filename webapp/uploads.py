@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ingest.convert import registry
 from ingest.store.upload_jobs import UploadJobStore
 from webapp.urls import urls
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 SEARCHABLE_WAIT_SECONDS = 20.0  # an upload is called searchable only once a searcher sees it
 
-ALLOWED_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm"}
+ALLOWED_SUFFIXES = frozenset(registry.extensions())  # what the converter registry reads
 
 
 def safe_file_name(name: str) -> str:

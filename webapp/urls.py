@@ -50,6 +50,15 @@ class Urls:
     def delete_document(self, document_id: str) -> str:
         return "/d/" + _segment(document_id) + "/ta-bort"
 
+    def replace_document(self, document_id: str) -> str:
+        return "/d/" + _segment(document_id) + "/ersatt"
+
+    def correct_document(self, document_id: str) -> str:
+        return "/d/" + _segment(document_id) + "/uppgifter"
+
+    def version_original(self, document_id: str, revision: int) -> str:
+        return "/d/" + _segment(document_id) + f"/versioner/{int(revision)}/original"
+
     def passage(self, passage_id: str) -> str:
         return "/p/" + _segment(passage_id)
 

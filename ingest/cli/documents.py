@@ -47,6 +47,11 @@ def cmd_ingest(args) -> int:
             print(f"  OBS  {Path(item['path']).name}: {item['warning']}")
         for item in report.failed:
             print(f"  FEL  {item['path']}: {item['reason']}")
+        if report.skipped:
+            noun = "fil" if len(report.skipped) == 1 else "filer"
+            print(f"Hoppade över {len(report.skipped)} {noun} som inte är dokument:")
+            for item in report.skipped:
+                print(f"  –    {item['path']}: {item['reason']}")
     return EXIT_OK if report.ok else EXIT_SOME_FAILED
 
 

@@ -2,21 +2,37 @@
 then sections and passages. Public: convert_file, convert_isolated (bounded in a child process)."""
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
-import signal
 import resource
+import signal
+import time
 import traceback
 from pathlib import Path
+from typing import Callable
 
 from ingest.config import Limits
+from ingest.convert import budget, registry, structure
 from ingest.convert.sniff import sniff
 from ingest.model import ConvertedDocument, ConversionError
 
-MEMORY_LIMIT_BYTES = 2 * 1024**3
+# The child starts with the largest budget any converter declares, then narrows it to its converter's.
+MEMORY_LIMIT_BYTES = max(c.memory_mb for c in registry.CONVERTERS) * 1024**2
 
 
-def convert_file(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
+_TAKES_FORMAT = {"text", "html", "image"}  # readers shared by several formats are told which one
+
+
+def text_too_long(chars: int, limits: Limits) -> str:
+    return (f"Filen innehåller {chars // 1_000_000} miljoner tecken text, mer än gränsen på "
+            f"{limits.max_text_chars // 1_000_000} miljoner. Dela upp dokumentet.")
+
+
+def convert_file(path: Path, limits: Limits = Limits(),
+                 on_start: Callable[[registry.Converter], None] | None = None) -> ConvertedDocument:
+    """Read one file with the converter its content calls for. `on_start` hears which converter
+    that is before it starts (the bounded child narrows its budget there)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -35,26 +51,22 @@ def convert_file(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
         raise ConversionError("Filen kan inte läsas: behörighet saknas.") from None
     except FileNotFoundError:
         raise ConversionError("Filen finns inte.") from None
-    fmt = sniff(path, head)
-    if fmt == "pdf":
-        from ingest.convert.formats import pdf
-
-        return pdf.convert(path, limits)
-    if fmt == "docx":
-        from ingest.convert.formats import docx
-
-        return docx.convert(path, limits)
-    data = path.read_bytes()
-    if fmt == "html":
-        from ingest.convert.formats import html
-
-        return html.convert(path, data)
-    from ingest.convert.formats import text
-
-    return text.convert(path, data, fmt)
+    converter = registry.by_format(sniff(path, head))
+    if on_start is not None:
+        on_start(converter)
+    module = importlib.import_module(f"ingest.convert.formats.{converter.module}")
+    if converter.module in _TAKES_FORMAT:
+        document = module.convert(path, limits, converter.format)
+    else:
+        document = module.convert(path, limits)
+    document.blocks = structure.mend_broken_words(structure.drop_toc_blocks(document.blocks))
+    chars = sum(len(b.text) for b in document.blocks)
+    if chars > limits.max_text_chars:  # refused here, so a text bomb never travels to the parent
+        raise ConversionError(text_too_long(chars, limits))
+    return document
 
 
-def _die_with_parent(limits: Limits) -> None:
+def _die_with_parent(seconds: float) -> None:
     """A converter child never outlives its ingest: its parent is the fork server, which exits when the
     ingest process dies, and the child is then killed (Linux); in any case it ends once its time is up."""
     try:
@@ -66,17 +78,32 @@ def _die_with_parent(limits: Limits) -> None:
             os._exit(1)
     except (OSError, AttributeError):
         pass
-    signal.alarm(int(limits.max_seconds_per_file) + 30)
+    signal.alarm(int(seconds) + 30)
 
 
 def _child(path: str, limits: Limits, conn) -> None:
-    _die_with_parent(limits)
+    _die_with_parent(limits.max_seconds_per_file)
     try:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     except (ValueError, OSError):
         pass
+
+    def extend(seconds: float) -> None:
+        signal.alarm(int(seconds) + 30)
+        conn.send(("budget", float(seconds)))
+
+    def start(converter: registry.Converter) -> None:
+        """The converter is known: its own memory and time budget replace the generous start."""
+        try:
+            memory = converter.memory_mb * 1024**2
+            resource.setrlimit(resource.RLIMIT_AS, (memory, MEMORY_LIMIT_BYTES))
+        except (ValueError, OSError):
+            pass
+        extend(min(converter.seconds, limits.max_seconds_per_file))
+
+    budget.report_to(extend)
     try:
-        conn.send(("ok", convert_file(Path(path), limits)))
+        conn.send(("ok", convert_file(Path(path), limits, on_start=start)))
     except ConversionError as exc:
         conn.send(("error", str(exc)))
     except MemoryError:
@@ -101,27 +128,39 @@ def _context():
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["ingest.convert", "ingest.convert.formats.pdf", "ingest.convert.formats.docx",
-                                         "ingest.convert.formats.html", "ingest.convert.formats.text"])
+        modules = dict.fromkeys(f"ingest.convert.formats.{c.module}" for c in registry.CONVERTERS)
+        _CONTEXT.set_forkserver_preload(["ingest.convert", *modules])
     return _CONTEXT
 
 
 def convert_isolated(path: Path, limits: Limits = Limits()) -> ConvertedDocument:
-    """convert_file in a child process, bounded in time and memory: a hostile file costs only itself."""
+    """convert_file in a child process, bounded in time and memory: a hostile file costs only itself.
+
+    The child first has Limits.max_seconds_per_file; once it knows the converter it reports that
+    converter's budget, and OCR reports its own per page, so the deadline moves with the declared work."""
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(str(path), limits, sender), daemon=True)
     process.start()
     sender.close()
+    budget_seconds = limits.max_seconds_per_file
+    deadline = time.monotonic() + budget_seconds
     try:
-        if not receiver.poll(limits.max_seconds_per_file):
-            raise ConversionError(
-                f"Filen tog för lång tid att läsa (över {limits.max_seconds_per_file:.0f} s) och hoppades över."
-            )
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            raise ConversionError("Läsningen av filen avbröts oväntat (för mycket minne?) och hoppades över.") from None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not receiver.poll(remaining):
+                raise ConversionError(
+                    f"Filen tog för lång tid att läsa (över {budget_seconds:.0f} s) och hoppades över."
+                )
+            try:
+                status, payload = receiver.recv()
+            except EOFError:
+                raise ConversionError(
+                    "Läsningen av filen avbröts oväntat (för mycket minne?) och hoppades över.") from None
+            if status != "budget":
+                break
+            budget_seconds = payload
+            deadline = time.monotonic() + payload
     finally:
         if process.is_alive():
             process.kill()

@@ -8,6 +8,10 @@ LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\
 _GLYPH_NAME_LEAK = re.compile(r"/(f_f_i|f_f_l|f_f|f_i|f_l|f_t)\b\.?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff\uf000-\uf0ff]")
+# A symbol-font bullet (Wingdings, Symbol: private-use code points, or the "ñ" Wingdings decodes to)
+# opening a line: the line is a list item.
+_LEADING_GLYPH_BULLET = re.compile(r"^\s*(?:ñ?[\ue000-\uf8ff]+|ñ(?=[\s\u00a0]))[\s\u00a0]*")
+BULLET = "•"
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _DOT_LEADER = re.compile(r"\s*(?:\.\s?){4,}\s*\d*\s*$|\s*(?:…\s?){2,}\s*\d*\s*$|\s*_{4,}\s*\d*\s*$")
 # Short words that really end in å/ä/ö. After one of them a space is a real word boundary when
@@ -53,7 +57,13 @@ def normalise(text: str) -> str:
     text = _GLYPH_NAME_LEAK.sub(lambda m: m.group(1).replace("_", ""), text)
     text = text.replace("\u00ad", "")  # soft hyphen
     text = text.replace("\u2010", "-").replace("\u2011", "-")
+    text = text.replace("\r", " ")  # a carriage return inside a line is a break, never a character
     text = _CONTROL.sub("", text)
+    if "\ufffd" in text:
+        from ingest.convert.repair import repair_replacement_characters
+
+        text = repair_replacement_characters(text)
+    text = _LEADING_GLYPH_BULLET.sub(BULLET + " ", text)
     text = _PRIVATE_USE.sub(" ", text)
     text = _SPACES.sub(" ", text)
     return text.strip()

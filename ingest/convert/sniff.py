@@ -1,39 +1,49 @@
-"""Decide a file's real format from its content; the extension only picks between text flavours."""
+"""Decide a file's real format from its content, by the rules each converter declares in the registry;
+the extension only picks between text flavours and between the kinds of legacy Office files."""
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
+from ingest.convert import registry
 from ingest.model import ConversionError
 
-SUPPORTED = "Kunskapsbanken läser PDF, Word (.docx), text (.txt), Markdown (.md) och HTML."
-_MARKDOWN_EXT = {".md", ".markdown"}
-_HTML_EXT = {".html", ".htm", ".xhtml"}
+
+def supported() -> str:
+    return f"Kunskapsbanken läser {registry.supported_sentence()}."
 
 
 def sniff(path: Path, head: bytes) -> str:
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
+    suffix = path.suffix.lower()
+    if head.startswith(registry.ZIP_MAGIC):
         try:
             with zipfile.ZipFile(path) as archive:
                 names = set(archive.namelist())
         except (zipfile.BadZipFile, OSError):
             raise ConversionError("Filen är ett trasigt zip-arkiv och kan inte läsas.") from None
-        if "word/document.xml" in names:
-            return "docx"
-        if path.suffix.lower() == ".docx":
-            raise ConversionError("Filen ser ut som en .docx men är ett zip-arkiv utan Word-innehåll.")
-        raise ConversionError(f"Zip-arkiv stöds inte. {SUPPORTED}")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ConversionError("Äldre Word-format (.doc) stöds inte: spara filen som .docx och försök igen.")
+        converter = registry.zip_format(names)
+        if converter is not None:
+            return converter.format
+        claimed = registry.by_extension(path)
+        if claimed is not None and claimed.zip_member:
+            content = "Word-innehåll" if claimed.format == "docx" else "dokumentinnehåll"
+            raise ConversionError(f"Filen ser ut som en {suffix} men är ett zip-arkiv utan {content}.")
+        raise ConversionError(f"Zip-arkiv stöds inte. {supported()}")
+    if head.startswith(registry.OLE_MAGIC):
+        if suffix in (".xls", ".ppt", ".msg"):
+            raise ConversionError(f"Äldre Office-filer ({suffix}) stöds inte. {supported()}")
+        return "doc"  # antiword tells a Word file from other OLE files, and says so when it is not one
+    converter = registry.by_magic(head)
+    if converter is not None:
+        return converter.format
     if not _is_text(head):
-        raise ConversionError(f"Filtypen stöds inte. {SUPPORTED}")
+        raise ConversionError(f"Filtypen stöds inte. {supported()}")
     lowered = head[:2048].lower()
-    if path.suffix.lower() in _HTML_EXT or b"<!doctype html" in lowered or b"<html" in lowered:
+    claimed = registry.by_extension(path)
+    if (claimed is not None and claimed.format == "html") or b"<!doctype html" in lowered or b"<html" in lowered:
         return "html"
-    if path.suffix.lower() in _MARKDOWN_EXT:
-        return "md"
+    if claimed is not None and claimed.text:
+        return claimed.format
     return "txt"
 
 

@@ -22,6 +22,17 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def join_blocks(blocks: list[Block]) -> str:
+    """Paragraphs apart by a blank line; the items of a list one per line, so that a page can show them
+    as a list. (Ids hash the text with whitespace collapsed, so this layout never changes an id.)"""
+    parts: list[str] = []
+    for previous, block in zip([None, *blocks], blocks):
+        if previous is not None:
+            parts.append("\n" if previous.kind == "list" and block.kind == "list" else "\n\n")
+        parts.append(block.text)
+    return "".join(parts)
+
+
 def passage_id(document_id: str, heading_path: list[str], text: str, occurrence: int) -> str:
     key = "\x1f".join([document_id, " > ".join(heading_path), " ".join(text.split()), str(occurrence)])
     return "p" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
@@ -60,7 +71,7 @@ def split(document_id: str, blocks: list[Block], title: str = "") -> tuple[list[
     def flush() -> None:
         if not buffer:
             return
-        text = "\n\n".join(b.text for b in buffer)
+        text = join_blocks(buffer)
         pages = [b.page for b in buffer if b.page is not None]
         heading_path = list(section.path)
         base = passage_id(document_id, heading_path, text, 0)

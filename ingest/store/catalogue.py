@@ -24,7 +24,7 @@ __all__ = ["Catalogue", "DocumentRecord", "PassageRecord", "now_iso"]
 
 _DOCUMENT_COLUMNS = ("id", "source_path", "file_name", "sha256", "format", "size_bytes", "title", "organisation",
                      "year", "doc_type", "visibility", "pages", "original_path", "warnings", "ingested_at",
-                     "revision", "analysis_fingerprint", "content_hash", "conversion_fingerprint")
+                     "revision", "analysis_fingerprint", "content_hash", "conversion_fingerprint", "ocr_pages")
 
 
 def _marks(values) -> str:
@@ -108,7 +108,8 @@ class Catalogue(GoalLinkQueries, EntityQueries, SqliteFile):
             doc = self._apply_overrides(db, doc)
             doc.content_hash = content_hash(doc, [(p["id"], p["text"]) for p in passages])
             db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))  # cascades to children
-            values = {**doc.__dict__, "warnings": json.dumps(doc.warnings, ensure_ascii=False)}
+            values = {**doc.__dict__, "warnings": json.dumps(doc.warnings, ensure_ascii=False),
+                      "ocr_pages": json.dumps(doc.ocr_pages)}
             db.execute(f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}) VALUES ({_marks(_DOCUMENT_COLUMNS)})",
                        tuple(values[c] for c in _DOCUMENT_COLUMNS))
             db.executemany(

@@ -68,26 +68,56 @@ class GoalLinkQueries:
         ).fetchall()
         return {r["goal_id"]: {"passages": r["passages"], "documents": r["documents"]} for r in rows}
 
-    def goal_counts(self, visibility: tuple[str, ...], min_score: float,
-                    ancestors: dict[str, list[str]]) -> dict[str, dict]:
-        """The one count of what contributes to a goal, used everywhere: distinct passages and documents
-        linked to the goal or to any goal below it (confirmed links, and others scoring at least
-        `min_score`). `ancestors` maps a goal id to the ids above it."""
+    def goal_members(self, visibility: tuple[str, ...], min_score: float,
+                     ancestors: dict[str, list[str]]) -> dict[str, dict]:
+        """What contributes to each goal: the distinct passages linked to the goal or to any goal below it
+        (confirmed links, and others scoring at least `min_score`), each with its document, and those
+        documents with their years. `ancestors` maps a goal id to the ids above it.
+        {goal: {"passages": {passage_id: document_id}, "documents": {document_id: year}}}"""
         if not visibility:
             return {}
         rows = self.db.execute(
-            f"""SELECT DISTINCT l.goal_id, l.passage_id, l.document_id
+            f"""SELECT DISTINCT l.goal_id, l.passage_id, l.document_id, d.year
                 FROM reviewed_links l JOIN documents d ON d.id = l.document_id
-                WHERE d.visibility IN ({_marks(visibility)}) AND l.score >= ?""",
+                WHERE d.visibility IN ({_marks(visibility)}) AND (l.score >= ? OR l.kind = 'confirmed')""",
             (*visibility, min_score),
         ).fetchall()
-        passages: dict[str, set[str]] = {}
-        documents: dict[str, set[str]] = {}
-        for goal_id, passage_id, document_id in rows:
+        members: dict[str, dict] = {}
+        for goal_id, passage_id, document_id, year in rows:
             for target in [goal_id, *ancestors.get(goal_id, ())]:
-                passages.setdefault(target, set()).add(passage_id)
-                documents.setdefault(target, set()).add(document_id)
-        return {g: {"passages": len(ids), "documents": len(documents[g])} for g, ids in passages.items()}
+                item = members.setdefault(target, {"passages": {}, "documents": {}})
+                item["passages"][passage_id] = document_id
+                item["documents"][document_id] = year
+        return members
+
+    def goal_counts(self, visibility: tuple[str, ...], min_score: float,
+                    ancestors: dict[str, list[str]]) -> dict[str, dict]:
+        """The one count of what contributes to a goal, used everywhere: the number of distinct passages
+        and documents in `goal_members`."""
+        return {g: {"passages": len(m["passages"]), "documents": len(m["documents"])}
+                for g, m in self.goal_members(visibility, min_score, ancestors).items()}
+
+    def passage_texts(self, passage_ids: list[str]) -> dict[str, str]:
+        """Each passage's text (for finding a goal's own words among the passages of its area)."""
+        out: dict[str, str] = {}
+        ids = list(passage_ids)
+        for i in range(0, len(ids), 500):  # SQLite bounds the number of parameters
+            chunk = ids[i:i + 500]
+            for r in self.db.execute(f"SELECT id, text FROM passages WHERE id IN ({_marks(chunk)})", tuple(chunk)):
+                out[r["id"]] = r["text"]
+        return out
+
+    def project_ids_for_passages(self, passage_ids: list[str]) -> dict[str, set[str]]:
+        """The projects each passage names."""
+        out: dict[str, set[str]] = {}
+        ids = list(passage_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in self.db.execute(
+                f"""SELECT DISTINCT m.passage_id, m.entity_id FROM mentions m JOIN entities e ON e.id = m.entity_id
+                    WHERE e.type = 'project' AND m.passage_id IN ({_marks(chunk)})""", tuple(chunk)):
+                out.setdefault(r["passage_id"], set()).add(r["entity_id"])
+        return out
 
     def review_link(self, passage_id: str, goal_id: str, verdict: str, reviewer: str) -> bool:
         """Record a person's verdict; False when the passage does not exist. Bumps the document's revision."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from ingest.config import GOAL_LINK_SHOWN_MIN
 from ingest.store.catalogue import Catalogue, DocumentRecord
 from search import IndexDoc
 
-GOAL_FACET_MIN_SCORE = 0.4  # a passage counts toward a goal facet only when the link is fairly sure
+GOAL_FACET_MIN_SCORE = GOAL_LINK_SHOWN_MIN  # a passage counts toward a goal facet as it counts on the goal pages
 WRITE_BATCH = 8  # documents per index commit when repairing
 
 

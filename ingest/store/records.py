@@ -42,11 +42,13 @@ class DocumentRecord:
     analysis_fingerprint: str = ""  # the knowledge (frameworks, gazetteers, analysis) its links came from
     content_hash: str = ""  # of what the index shows: passages, visibility, metadata, links, entities
     conversion_fingerprint: str = ""  # the converters and metadata rules it was read with
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text came from OCR
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "DocumentRecord":
         data = _known(cls, dict(row))
         data["warnings"] = json.loads(data.get("warnings") or "[]")
+        data["ocr_pages"] = json.loads(data.get("ocr_pages") or "[]")
         return cls(**data)
 
 

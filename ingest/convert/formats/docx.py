@@ -14,6 +14,7 @@ from lxml import etree
 
 from ingest.config import Limits
 from ingest.convert.cleanup import normalise
+from ingest.convert.formats import office
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -28,18 +29,7 @@ def _q(tag: str) -> str:
 
 
 def _parse(archive: zipfile.ZipFile, name: str) -> etree._Element | None:
-    try:
-        data = archive.read(name)
-    except KeyError:
-        return None
-    head = data[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in data[:65536].upper():
-        raise ConversionError("Word-filen innehåller otillåtna XML-deklarationer (DOCTYPE/ENTITY) och lästes inte.")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ConversionError(f"Word-filen är skadad ({name}: {exc}).") from None
+    return office.read_part(archive, name, "Word-filen")
 
 
 def _style_names(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -133,25 +123,16 @@ def _core_title(archive: zipfile.ZipFile) -> str | None:
         data = archive.read("docProps/core.xml")
     except KeyError:
         return None
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+    try:
+        root = office.parse_xml(data, "Word-filen", "docProps/core.xml")
+    except ConversionError:
         return None
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     node = root.find("{http://purl.org/dc/elements/1.1/}title")
     return normalise(node.text) if node is not None and node.text else None
 
 
 def convert(path: Path, limits: Limits) -> ConvertedDocument:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ConversionError(f"Word-filen är skadad och kan inte öppnas ({exc}).") from None
-    with archive:
-        expanded = sum(info.file_size for info in archive.infolist())
-        if expanded > limits.max_unzipped_bytes:
-            raise ConversionError(
-                f"Word-filen packas upp till {expanded / 1024 / 1024:.0f} MB, mer än tillåtna "
-                f"{limits.max_unzipped_bytes / 1024 / 1024:.0f} MB (möjlig zip-bomb), och lästes inte."
-            )
+    with office.open_archive(path, limits, "Word-filen") as archive:
         document = _parse(archive, "word/document.xml")
         if document is None:
             raise ConversionError("Filen ser ut som en .docx men är ett zip-arkiv utan Word-innehåll.")

@@ -5,7 +5,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ingest.convert.cleanup import normalise
-from ingest.convert.formats.text import decode
+from ingest.config import Limits
+from ingest.convert.formats.text import read_text
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 SKIP = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "form", "button", "select"}
@@ -68,9 +69,9 @@ class _Reader(HTMLParser):
         self._flush()
 
 
-def convert(path: Path, data: bytes, fmt: str = "html") -> ConvertedDocument:
+def convert(path: Path, limits: Limits, fmt: str = "html") -> ConvertedDocument:
     reader = _Reader()
-    reader.feed(decode(data))
+    reader.feed(read_text(path, limits))
     reader.close()
     if not reader.blocks:
         raise ConversionError("HTML-filen innehåller ingen läsbar text.")

@@ -14,7 +14,9 @@ from pathlib import Path
 from statistics import median
 
 from ingest.config import Limits
+from ingest.convert import ocr, structure
 from ingest.convert.cleanup import join_hyphenated, looks_like_garbage, normalise, strip_dot_leader
+from ingest.convert.repair import repair_small_caps
 from ingest.model import Block, ConvertedDocument, ConversionError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -80,6 +82,32 @@ def _repeated_lines(pages: list[list[str]]) -> set[str]:
     return {k for k, n in counts.items() if n >= threshold}
 
 
+_BULLET_GLYPH = re.compile(r"^\s*[•●▪■◦‣\-*]\s+")  # "– " may also continue a heading
+# "3 Lpfö 98 sid. 9", "12 Se www.scb.se": a note at the foot of the page, not a numbered heading
+_FOOTNOTE = re.compile(r"^(\d{1,3})\s+\S.{0,120}?(\b(sid|s|sidan|se|jfr|ibid|källa|prop|sou|ds)\.?\s|https?://|www\.)",
+                       re.I)
+
+
+def _is_footnote(text: str, earlier_on_page: str) -> bool:
+    """A line opening with a bare number that a reference mark earlier on the page points to
+    ("… modersmål.3"), or that reads like a source note."""
+    match = re.match(r"^(\d{1,3})\s+\S", text)
+    if not match:
+        return False
+    number = match.group(1)
+    return bool(_FOOTNOTE.match(text)) or bool(re.search(rf"[^\W\d]\W?{number}(\s|$)", earlier_on_page))
+
+
+def _next_texts(lines: list[tuple[int, str, float]]) -> list[str]:
+    """For each line, the next non-blank line's text ('' at the end)."""
+    result, upcoming = [""] * len(lines), ""
+    for i in range(len(lines) - 1, -1, -1):
+        result[i] = upcoming
+        if lines[i][1]:
+            upcoming = lines[i][1]
+    return result
+
+
 def _is_heading_text(line: str) -> bool:
     return 2 < len(line) <= 150 and not _SENTENCE_END.search(line) and any(c.isalpha() for c in line)
 
@@ -125,10 +153,10 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
         raw_pages.append(join_hyphenated(text).split("\n"))
         size_maps.append(sizes)
 
-    if len(empty_pages) + len(failed_pages) >= page_count:
-        if failed_pages:
-            raise ConversionError("PDF-filen är skadad eller ofullständig: ingen sida gick att läsa.")
-        raise ConversionError("PDF-filen saknar textlager, behöver OCR.")
+    if len(failed_pages) >= page_count:
+        raise ConversionError("PDF-filen är skadad eller ofullständig: ingen sida gick att läsa.")
+    scanned = [p for p in empty_pages if p not in failed_pages]
+    ocr_result, ocr_problem = _read_scanned_pages(path, scanned, limits, whole=len(scanned) == page_count)
 
     repeated = _repeated_lines(raw_pages)
     garbage = 0
@@ -138,7 +166,8 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
             if looks_like_garbage(raw):
                 garbage += 1
                 continue
-            line = strip_dot_leader(normalise(raw))
+            full = normalise(raw)
+            line = strip_dot_leader(full)
             if not line:
                 lines.append((number, "", 0.0))  # blank line: a paragraph break where the PDF has one
                 continue
@@ -146,12 +175,21 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
                 continue
             if re.sub(r"\d+", "#", _key(line)) in repeated:
                 continue
-            lines.append((number, line, _size_of(line, sizes)))
+            lines.append((number, full, _size_of(line, sizes)))
+    # tables of contents are found with their dot leaders and page numbers, then left out
+    toc = structure.toc_positions([text for _, text, _ in lines])
+    lines = [(page, strip_dot_leader(text), size)
+             for i, (page, text, size) in enumerate(lines) if i not in toc]
 
     blocks = _blocks_from_lines(lines)
-    warnings = []
-    if empty_pages and len(empty_pages) < page_count:
-        warnings.append(f"{_describe_pages(empty_pages)} saknar textlager (bilder eller skannat, behöver OCR).")
+    if ocr_result.lines:  # OCR'd pages are laid out on their own: their sizes are not font sizes
+        blocks = sorted(blocks + blocks_from_ocr(ocr_result.lines), key=lambda b: b.page or 0)
+    if not blocks and len(scanned) == page_count:
+        if ocr_result.failed:
+            raise ConversionError("PDF-filen saknar textlager och OCR kunde inte läsa den inom tids- och "
+                                  "minnesgränsen per sida.")
+        raise ConversionError("PDF-filen saknar textlager och OCR hittade ingen läsbar text i den.")
+    warnings = _ocr_warnings(ocr_result, ocr_problem, limits)
     if failed_pages:
         warnings.append(f"{_describe_pages(failed_pages)} kunde inte läsas (skadat innehåll).")
     if garbage:
@@ -171,26 +209,62 @@ def convert(path: Path, limits: Limits) -> ConvertedDocument:
     if meta_title and not _JUNK_TITLE.match(meta_title) and len(meta_title) > 3:
         title = title or normalise(meta_title)
     return ConvertedDocument(format="pdf", blocks=blocks, title=title, pages=page_count,
-                             metadata=metadata, warnings=warnings)
+                             metadata=metadata, warnings=warnings, ocr_pages=sorted(ocr_result.lines))
 
 
-def _describe_pages(pages: list[int]) -> str:
-    ranges, start, prev = [], pages[0], pages[0]
-    for p in pages[1:] + [None]:
-        if p is not None and p == prev + 1:
-            prev = p
-            continue
-        ranges.append(f"{start}–{prev}" if prev != start else str(start))
-        if p is not None:
-            start = prev = p
-    label = "Sidan" if len(pages) == 1 else "Sidorna"
-    return f"{label} {', '.join(ranges)}"
+def _read_scanned_pages(path: Path, pages: list[int], limits: Limits, whole: bool) -> tuple[ocr.OcrResult, str | None]:
+    """OCR for pages without a text layer. A scan with no OCR available fails with the reason; a mostly
+    digital PDF keeps its text and notes the pages it could not read."""
+    if not pages:
+        return ocr.OcrResult(), None
+    try:
+        return ocr.read_pdf_pages(path, pages, limits), None
+    except ConversionError as exc:
+        if whole:
+            raise ConversionError(f"PDF-filen saknar textlager och kan bara läsas med OCR: {exc}") from None
+        return ocr.OcrResult(), f"{_describe_pages(pages)} saknar textlager (bilder eller skannat) och kunde " \
+                                f"inte tolkas med OCR: {exc}"
 
 
-def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
+def _ocr_warnings(result: ocr.OcrResult, problem: str | None, limits: Limits) -> list[str]:
+    warnings = []
+    if result.lines:
+        warnings.append(ocr.note(sorted(result.lines)))
+    if problem:
+        warnings.append(problem)
+    if result.empty:
+        warnings.append(f"{_describe_pages(result.empty)} saknar textlager och OCR fann ingen läsbar text (bilder?).")
+    if result.failed:
+        warnings.append(f"{_describe_pages(result.failed)} kunde inte tolkas med OCR (för lång tid eller för mycket minne).")
+    if result.skipped:
+        warnings.append(f"{_describe_pages(result.skipped)} saknar textlager men tolkades inte med OCR: högst "
+                        f"{limits.max_ocr_pages} sidor per dokument.")
+    return warnings
+
+
+_describe_pages = ocr.describe_pages
+
+
+def blocks_from_ocr(pages: dict[int, list[tuple[str, float]]]) -> list[Block]:
+    """Blocks from OCR'd lines: running headers and page numbers dropped as on text pages; line sizes
+    measured from pixels wobble, so they are compared in steps of about 12 %."""
+    repeated = _repeated_lines([[text for text, _ in pages[p]] for p in sorted(pages)])
+    lines = []
+    for page in sorted(pages):
+        for text, size in pages[page]:
+            if text and (_PAGE_NUMBER.match(text) or re.sub(r"\d+", "#", _key(text)) in repeated):
+                continue
+            lines.append((page, text, round(1.12 ** round(math.log(size, 1.12)), 1) if size > 0 else 0.0))
+        lines.append((page, "", 0.0))  # a page of a scan ends its paragraph
+    return _blocks_from_lines(lines, paragraphs_marked=True)
+
+
+def _blocks_from_lines(lines: list[tuple[int, str, float]], paragraphs_marked: bool = False) -> list[Block]:
+    """Headings and paragraphs from (page, text, size) lines; "" marks a paragraph break, trusted when the
+    source marks them sparingly (or always, for OCR, whose paragraphs Tesseract found)."""
     if not lines:
         return []
-    blank_breaks = sum(1 for _, t, _ in lines if not t) < 0.3 * len(lines)
+    blank_breaks = paragraphs_marked or sum(1 for _, t, _ in lines if not t) < 0.3 * len(lines)
     lines = [(p, t, s) for p, t, s in lines if t or blank_breaks]
     if not any(t for _, t, _ in lines):
         return []
@@ -209,25 +283,35 @@ def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
     blocks: list[Block] = []
     paragraph: list[str] = []
     paragraph_page = lines[0][0]
+    list_item = False
 
-    def flush(kind: str = "paragraph") -> None:
-        nonlocal paragraph
+    def flush() -> None:
+        nonlocal paragraph, list_item
         if paragraph:
             text = join_hyphenated("\n".join(paragraph)).replace("\n", " ")
-            text = re.sub(r"\s+", " ", text).strip()
+            text = repair_small_caps(re.sub(r"\s+", " ", text).strip())
             if text:
-                blocks.append(Block(text, kind, 0, paragraph_page))
+                blocks.append(Block(text, "list" if list_item else "paragraph", 0, paragraph_page))
             paragraph = []
+        list_item = False
 
-    for page, text, size in lines:
+    following = _next_texts(lines)
+    page_text: dict[int, str] = {}
+    for index, (page, text, size) in enumerate(lines):
         if not text:
             if one_word_lines <= 0.6:
                 flush()
             continue
         level = 0
-        if body and round(size, 1) in size_level:
+        earlier_on_page = page_text.get(page, "")
+        page_text[page] = f"{earlier_on_page}\n{text}"
+        if _BULLET_GLYPH.match(text) or _is_footnote(text, earlier_on_page):
+            level = 0  # list items and footnotes are never headings, whatever their size
+        elif body and round(size, 1) in size_level:
             level = size_level[round(size, 1)]
-        elif (size == 0 or not body or size >= body * 1.05) and len(text.split()) <= 14:
+        elif (size == 0 or not body or size >= body * 1.05) and len(text.split()) <= 14 \
+                and not following[index][:1].islower():  # a heading is followed by a new start
+
             # no usable size difference: fall back to numbering ("2.2 Målområde: …", "#17 Öka …")
             if _GOAL_HEADING.match(text):
                 level = 3
@@ -241,15 +325,16 @@ def _blocks_from_lines(lines: list[tuple[int, str, float]]) -> list[Block]:
             # a heading set over two lines at the same size continues on the next line
             if blocks and blocks[-1].kind == "heading" and blocks[-1].page == page and blocks[-1].level == level \
                     and not _NUMBERED_HEADING.match(text) and not _GOAL_HEADING.match(text) and size > 0:
-                blocks[-1].text = f"{blocks[-1].text} {text}"
+                blocks[-1].text = repair_small_caps(f"{blocks[-1].text} {text}")
             else:
-                blocks.append(Block(text, "heading", level, page))
+                blocks.append(Block(repair_small_caps(text), "heading", level, page))
             paragraph_page = page
             continue
         if _BULLET.match(text):
             flush()
             paragraph_page = page
             paragraph.append(text)
+            list_item = True
             continue
         if not paragraph:
             paragraph_page = page

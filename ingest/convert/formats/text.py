@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ingest.config import Limits
 from ingest.convert.cleanup import normalise
 from ingest.model import Block, ConvertedDocument, ConversionError
 
@@ -67,8 +68,26 @@ def blocks_from_text(text: str, markdown: bool) -> list[Block]:
     return blocks
 
 
-def convert(path: Path, data: bytes, fmt: str) -> ConvertedDocument:
-    text = decode(data)
+def read_text(path: Path, limits: Limits) -> str:
+    """The file decoded, refused before reading when it cannot fit within the text limit: a UTF-8
+    character takes at most four bytes, so a larger file is a text bomb whatever it holds."""
+    size = path.stat().st_size
+    if size > 4 * limits.max_text_chars:
+        raise ConversionError(text_too_long(size // 4, limits))
+    text = decode(path.read_bytes())
+    if len(text) > limits.max_text_chars:
+        raise ConversionError(text_too_long(len(text), limits))
+    return text
+
+
+def text_too_long(chars: int, limits: Limits) -> str:
+    from ingest.convert import text_too_long as reason
+
+    return reason(chars, limits)
+
+
+def convert(path: Path, limits: Limits, fmt: str = "txt") -> ConvertedDocument:
+    text = read_text(path, limits)
     if "\x00" in text:
         raise ConversionError("Filen innehåller binära data och är inte en textfil.")
     blocks = blocks_from_text(text, markdown=(fmt == "md"))
