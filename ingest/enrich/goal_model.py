@@ -231,25 +231,41 @@ class GoalModel:
         return self.vectoriser.transform([self.featurise(t) for t in texts])
 
     def group_probabilities(self, X) -> dict[str, float]:
-        """Each goal's probability from its own group's model, before the hierarchy."""
-        scores: dict[str, float] = {}
+        """Each goal's probability from its own group's model, before the hierarchy (the first row of X)."""
+        return self._group_probabilities_many(X[:1])[0]
+
+    def _group_probabilities_many(self, X) -> list[dict[str, float]]:
+        rows: list[dict[str, float]] = [{} for _ in range(X.shape[0])]
         for grp in self.groups:
             gm = self.models[grp.key]
-            probs = gm.probabilities(X)[0]
-            for cls, p in zip(gm.classes, probs):
+            probs = gm.probabilities(X)
+            for c, cls in enumerate(gm.classes):
                 if cls != NONE:
-                    scores[cls] = float(p)
-        return scores
+                    for row, p in zip(rows, probs[:, c]):
+                        row[cls] = float(p)
+        return rows
 
     def scores(self, text: str) -> dict[str, float]:
         """Probability in [0, 1] that the text is about each goal, with the hierarchy applied."""
         return self.scores_of(self.featurise(text))
 
     def scores_of(self, features: dict[str, float]) -> dict[str, float]:
-        X = self.vectoriser.transform([features])
-        if X.nnz == 0:
-            return {}
-        own = self.group_probabilities(X)
+        return self.scores_of_many([features])[0]
+
+    def scores_of_many(self, features: list[dict[str, float]]) -> list[dict[str, float]]:
+        """`scores_of` for many texts at once: one matrix product per group (for batches of passages)."""
+        if not features:
+            return []
+        X = self.vectoriser.transform(features)
+        known = np.diff(X.indptr) > 0  # a text with no known feature gets no scores
+        out: list[dict[str, float]] = [{} for _ in features]
+        rows = np.flatnonzero(known)
+        if len(rows):
+            for i, own in zip(rows, self._group_probabilities_many(X[rows])):
+                out[i] = self._with_hierarchy(own)
+        return out
+
+    def _with_hierarchy(self, own: dict[str, float]) -> dict[str, float]:
         scores = dict(own)
         for parent_id, children in self._children.items():
             if not children:

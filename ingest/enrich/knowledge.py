@@ -14,12 +14,14 @@ from ingest.config import goals_dir as goals_dir_in_use
 from ingest.model import Passage
 
 MAX_LINKS_PER_PASSAGE = 6  # explicit links and people's confirmations are kept beyond this
+LINK_BATCH = 64  # passages scored together (bounds what is held in memory at once for a long document)
 
 
 @dataclass
 class Knowledge:
     frameworks: object
     linker: object
+    fingerprint: str = ""  # set by ingest.enrich.shared.knowledge: names the frameworks, code and model
 
     @classmethod
     def load(cls, goals_dir=None, frameworks=None, verdicts: Iterable = ()) -> "Knowledge":
@@ -60,8 +62,12 @@ class Knowledge:
         scope = self.document_scope(passages, title, organisation, scope_override)
         reviews = reviews or {}
         links: list[dict] = []
-        for passage in passages:
-            found = self.linker.link(passage.text, passage.heading_path, top_k=MAX_LINKS_PER_PASSAGE + 4, scope=scope)
+        found_all = []
+        for start in range(0, len(passages), LINK_BATCH):
+            batch = passages[start:start + LINK_BATCH]
+            found_all += self.linker.link_many([(p.text, p.heading_path) for p in batch],
+                                               top_k=MAX_LINKS_PER_PASSAGE + 4, scope=scope)
+        for passage, found in zip(passages, found_all):
             verdicts = {g: v for (pid, g), v in reviews.items() if pid == passage.id}
             kept = [l for l in found if verdicts.get(l.goal_id) != "rejected"]
             chosen = [l for l in kept if l.kind == "explicit" or verdicts.get(l.goal_id) == "confirmed"]

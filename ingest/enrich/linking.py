@@ -18,13 +18,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from ingest.config import GOAL_LINK_SHOWN_MIN
 from ingest.enrich.explicit_goals import ExplicitMatcher
 from ingest.enrich.goal_evidence import Evidence, EvidenceFinder, sentences
 from ingest.enrich.goal_model import INFERRED_LEVELS, GoalModel
 from ingest.enrich.goal_scope import ScopeMatcher
 from ingest.enrich.goals import Frameworks, Goal, LabelledText
 
-SHOW_LINK_SCORE = 0.6  # inferred links at least this probable are shown by default (chosen on the dev set and CV)
+SHOW_LINK_SCORE = GOAL_LINK_SHOWN_MIN  # inferred links at least this probable are shown by default (one place: config)
 KEEP_LINK_SCORE = 0.15  # weaker suggestions than this are not kept at all
 OUT_OF_SCOPE_WEIGHT = 0.5  # an inferred link to a framework the document is outside: a weaker suggestion at most
 MIN_SUGGESTION = 0.05  # link() drops anything weaker
@@ -130,7 +131,20 @@ class GoalLinker:
              scope: set[str] | None = None) -> list[GoalLink]:
         """Links for one passage, explicit first, then by score. `scope`: the frameworks the passage's
         document is within (Knowledge.analyse decides it per document); None = decide from this text."""
-        headings = [h for h in heading_path if h]
+        return self.link_many([(text, heading_path)], top_k=top_k, scope=scope)[0]
+
+    def link_many(self, passages: Iterable[tuple[str, Sequence[str]]], top_k: int = 10,
+                  scope: set[str] | None = None) -> list[list[GoalLink]]:
+        """`link` for many passages (text, heading path) of one document: the same links, with the model
+        scoring them all in one matrix product per goal group."""
+        items = [(text, [h for h in heading_path if h]) for text, heading_path in passages]
+        readings = [self.evidence.reading(context_text(text, headings)) for text, headings in items]
+        scores = self.model.scores_of_many([r.total for r in readings])
+        return [self._link(text, headings, top_k, scope, reading, probabilities)
+                for (text, headings), reading, probabilities in zip(items, readings, scores)]
+
+    def _link(self, text: str, headings: list[str], top_k: int, scope: set[str] | None, reading,
+              probabilities: dict[str, float]) -> list[GoalLink]:
         if scope is None:
             scope = self.scopes.in_text(text, headings[-2:])
         links: dict[str, GoalLink] = {}
@@ -149,10 +163,8 @@ class GoalLinker:
                                sentences=links[goal_id].evidence_sentences)
                 self._add(links, parent, 0.9, "explicit", via)
 
-        context = context_text(text, headings)
-        reading = self.evidence.reading(context)
         inferred = []
-        for goal_id, probability in self.model.scores_of(reading.total).items():
+        for goal_id, probability in probabilities.items():
             goal = self.frameworks.get(goal_id)
             score = probability if goal.framework in scope else probability * OUT_OF_SCOPE_WEIGHT
             if goal_id not in links and score >= MIN_SUGGESTION:
