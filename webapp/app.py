@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.config import REPO_ROOT, DataDir, Limits
-from webapp import account_pages, document_pages, editing_pages, entity_pages, goal_pages, search_pages
+from webapp import (account_pages, admin_pages, document_pages, editing_pages, entity_pages, goal_pages,
+                    search_pages)
 from webapp.auth import CSRF_COOKIE, SESSION_COOKIE
 from webapp.state import AppState
 from webapp.templating import templates, wants_json
@@ -61,7 +62,8 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
     )
     app.state.kb = AppState(data or DataDir.resolve(), limits)
     app.state.kb.uploads = UploadQueue(app.state.kb)
-    for module in (search_pages, document_pages, editing_pages, goal_pages, entity_pages, account_pages):
+    for module in (search_pages, document_pages, editing_pages, goal_pages, entity_pages, account_pages,
+                   admin_pages):
         app.include_router(module.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)

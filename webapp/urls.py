@@ -86,6 +86,13 @@ class Urls:
     def api_docs(self) -> str:
         return "/docs"
 
+    def admin(self) -> str:
+        return "/admin"
+
+    def admin_retrain(self) -> str:
+        """The form that retrains the goal linker."""
+        return "/admin/trana-om"
+
     # -- JSON --------------------------------------------------------------------------------
     def as_json(self, page_url: str) -> str:
         """The JSON twin of any page address (keeps its query, drops its fragment)."""
@@ -112,6 +119,9 @@ class Urls:
 
     def api_upload_status(self, job_id: str) -> str:
         return "/api/uploads/" + _segment(job_id)
+
+    def api_retrain(self) -> str:
+        return "/api/admin/goals/retrain"
 
 
 urls = Urls()
