@@ -260,10 +260,11 @@ def evaluate_files(frameworks: Frameworks, paths: list[Path], verbose: bool) -> 
         role = {DEV: "DEV", HELDOUT: "TEST (held-out)"}.get(path.resolve(), "extern")
         print(f"\nB) {path.name} [{role}]: {len(items)} beskrivningar, "
               f"{sum(1 for i in items if i.get('westum'))} med Westum-område, {len(negatives)} negativa")
-        rows, abstain_rows, miss_lists = [], [], {}
+        rows, abstain_rows, miss_lists, found = [], [], {}, []
         for name, scorer, shown_at in methods:
             misses: list[str] = []
             m = evaluate_items(frameworks, items, negatives, scorer, shown_at, misses)
+            found.append(m)
             miss_lists[name] = misses
             rows.append((name, [m["mal"], m["del3"], m["del1"], m["west"]]))
             abstain_rows.append((name, [m["prec"], m["prec_rus"], m["prec_westum"], m["prec_sdg"], m["abstain"]]))
@@ -273,6 +274,7 @@ def evaluate_files(frameworks: Frameworks, paths: list[Path], verbose: bool) -> 
         print_table("Rangordning", ["målområde top-1", "delmål top-3", "delmål top-1", "Westum top-1"], rows)
         print_table("Visade kopplingar", ["precision alla", "precision RUS", "precision Westum", "precision SDG",
                                           "avstår på negativa"], abstain_rows)
+        print_targets(found)
         for name, misses in miss_lists.items():
             if verbose or name.startswith("tränad"):
                 print(f"  Fel ({name}):")
@@ -280,6 +282,20 @@ def evaluate_files(frameworks: Frameworks, paths: list[Path], verbose: bool) -> 
                 print("\n".join(shown) if shown else "    inga")
                 if len(misses) > len(shown):
                     print(f"    … och {len(misses) - len(shown)} till (--verbose)")
+
+
+TARGETS = [("målområde top-1", "mal", 0.9), ("Westum område top-1", "west", 0.9), ("delmål top-3", "del3", 0.85),
+           ("precision för visade kopplingar", "prec", 0.9)]  # issue 11's "done when"
+
+
+def print_targets(found: list[dict]) -> None:
+    """The figures issue 11 asks for, previous and trained linker side by side, against their targets."""
+    print("\nMot målen (issue 11)")
+    print(f"{'':<34}{'tidigare':<21}{'tränad':<21}{'mål':<8}nått")
+    for label, key, target in TARGETS:
+        old, new = found[0][key], found[-1][key]
+        print(f"{label:<34}{str(old):<21}{str(new):<21}{'≥ ' + format(target, '.2f'):<8}"
+              f"{'ja' if new.value >= target else 'nej'}")
 
 
 def _median_ms(linker, texts: list[str]) -> float:
