@@ -275,6 +275,7 @@ def test_evidence_sentences_are_kept_and_shown(served):
     assert {"goal_id", "score", "kind", "evidence", "url"} <= set(link), "the old keys stay"
     assert 1 <= len(link["evidence_sentences"]) <= 2 and link["resembles"]
     for sentence in link["evidence_sentences"]:
+        assert sentence["text"] in bus.text, "sentences of the passage itself, not its heading"
         assert sentence["marks"]
         for start, end in sentence["marks"]:
             assert 0 <= start < end <= len(sentence["text"])

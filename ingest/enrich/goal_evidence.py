@@ -85,10 +85,12 @@ class Reading:
     """One passage as the model and the evidence finder see it: its sentences, their features (the passage's
     features are their sum, so the text is analysed once) and, when evidence is asked for, its words."""
 
-    def __init__(self, finder: "EvidenceFinder", text: str):
+    def __init__(self, finder: "EvidenceFinder", text: str, body_start: int = 0):
+        """`body_start`: where the passage itself begins in `text` (after the heading the model also reads)."""
         self.finder = finder
         self.text = text
         self.spans = sentences(text)
+        self.in_body = np.array([a >= body_start for a, _ in self.spans], dtype=bool)
         self.folded = fold(text)
         self.features = [finder.model.featurise(text[a:b]) for a, b in self.spans]
         self.total: dict[str, float] = {}
@@ -137,8 +139,8 @@ class EvidenceFinder:
             for g in model.frameworks.iter_goals()
         }
 
-    def reading(self, text: str) -> Reading:
-        return Reading(self, text)
+    def reading(self, text: str, body_start: int = 0) -> Reading:
+        return Reading(self, text, body_start)
 
     def goal_phrases(self, goal_id: str) -> list[str]:
         goal = self.model.frameworks.get(goal_id)
@@ -171,6 +173,8 @@ class EvidenceFinder:
         text = reading.text
         phrases = [p for p in self.goal_phrases(goal_id) if p in reading.folded]
         carried = reading.X @ weights
+        if (carried[reading.in_body] > 0).any():  # the passage's own sentences before its heading
+            carried = np.where(reading.in_body, carried, 0.0)
         order = [i for i in np.argsort(-carried, kind="stable") if carried[i] > 0][:MAX_SENTENCES]
         if len(order) == 2 and carried[order[1]] < SECOND_SENTENCE_SHARE * carried[order[0]]:
             order = order[:1]

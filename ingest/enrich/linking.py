@@ -138,7 +138,8 @@ class GoalLinker:
         """`link` for many passages (text, heading path) of one document: the same links, with the model
         scoring them all in one matrix product per goal group."""
         items = [(text, [h for h in heading_path if h]) for text, heading_path in passages]
-        readings = [self.evidence.reading(context_text(text, headings)) for text, headings in items]
+        readings = [self.evidence.reading(context, len(context) - len(text))
+                    for context, text in ((context_text(text, headings), text) for text, headings in items)]
         scores = self.model.scores_of_many([r.total for r in readings])
         return [self._link(text, headings, top_k, scope, reading, probabilities)
                 for (text, headings), reading, probabilities in zip(items, readings, scores)]
@@ -193,7 +194,8 @@ class GoalLinker:
         in_scope = scope is None or goal.framework in scope
         score = self.inferred_scores(context).get(goal_id, 0.0) * (1.0 if in_scope else OUT_OF_SCOPE_WEIGHT)
         links: dict[str, GoalLink] = {}
-        self._add(links, goal, score, "inferred", self.evidence.inferred(context, goal_id), in_scope=in_scope)
+        reading = self.evidence.reading(context, len(context) - len(text))
+        self._add(links, goal, score, "inferred", self.evidence.inferred(reading, goal_id), in_scope=in_scope)
         return links[goal_id]
 
     def _add(self, links: dict[str, GoalLink], goal: Goal, score: float, kind: str, evidence: Evidence,
