@@ -18,7 +18,7 @@ test: install-test assets browser readers
 
 ## Refresh the screenshots in docs/ (README) from the browser tests; `make test` writes them to a temporary folder
 screenshots: install-test assets browser
-	KUNSKAPSBANK_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider -m screenshots tests/test_browser.py
+	KUNSKAPSBANK_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider -m screenshots tests/test_browser.py tests/test_browser_examples.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,10 @@ bench: install
 eval: install
 	$(BIN)/python bench/eval_search.py
 	$(BIN)/python bench/eval_linking.py
+	$(BIN)/python bench/eval_section_types.py
+	$(BIN)/python bench/eval_section_types.py --heldout
 	$(BIN)/python bench/eval_entities.py
+	$(BIN)/python bench/eval_project_cards.py
 
 clean:
 	rm -rf $(VENV) node_modules data

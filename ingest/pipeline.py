@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 from ingest.config import DataDir, Limits
 from ingest.convert import metadata
 from ingest.convert.splitter import split
+from ingest.enrich.section_types import classify_passages
 from ingest.files import iter_files, printable
 from ingest.model import ConversionError
 from ingest.store.catalogue import Catalogue, DocumentRecord, now_iso
@@ -300,6 +301,7 @@ class Ingester:
                 entities=entities,
                 links=links,
                 ingested_by=self.actor,
+                section_types=classify_passages(passages, meta["title"]),
             )
             if existing and existing.visibility == "internal" and new_visibility == "public":
                 self._audit("document.publish", doc_id, {"file_name": name, "source": source})

@@ -114,7 +114,7 @@ def _filter_query(f: Filters):
         return None  # sees nothing
     parts = [Or([Term("visibility", v) for v in vis])]
     for fname, values in (("organisation", f.organisation), ("doc_type", f.doc_type), ("goal", f.goal),
-                          ("entity", f.entity)):
+                          ("entity", f.entity), ("section_type", f.section_type)):
         vals = [str(v) for v in (values or []) if str(v)]
         if vals:
             parts.append(Or([Term(fname, v) for v in vals]))

@@ -25,7 +25,10 @@ COUNT_TIME_LIMIT = 0.5  # seconds for matching a quoted phrase over all passages
 W_SYNONYM = 0.5
 W_PROXIMITY = 0.6
 
-FACET_FIELDS = {"organisation": "organisation", "doc_type": "doc_type", "year": "year", "goal": "goal", "entity": "entity"}
+FACET_FIELDS = {"organisation": "organisation", "doc_type": "doc_type", "year": "year", "goal": "goal", "entity": "entity",
+                "section_type": "section_type"}
+PREFER_FIELDS = ("section_type", "doc_type", "good_example")  # fields Filters.prefer may weigh
+MAX_PREFER_FACTOR = 10.0
 FACET_LIMIT = 30
 RERANK_DEPTH = 30  # candidates re-scored for word proximity
 
@@ -167,7 +170,7 @@ def _filter_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
         return None
     mask = v.mask_of("visibility", vis)
     for fname, values in (("organisation", f.organisation), ("doc_type", f.doc_type), ("goal", f.goal),
-                          ("entity", f.entity), ("year", f.year)):
+                          ("entity", f.entity), ("year", f.year), ("section_type", f.section_type)):
         vals = [str(x) for x in (values or []) if str(x)]
         if vals:
             mask &= v.mask_of(fname, vals)
@@ -176,6 +179,17 @@ def _filter_mask(v: VecIndex, f: Filters) -> np.ndarray | None:
     if f.exclude_documents:
         mask &= ~v.mask_of("document_id", sorted(f.exclude_documents))
     return mask
+
+
+def _apply_preferences(v: VecIndex, score: np.ndarray, prefer) -> np.ndarray:
+    """Filters.prefer: scores multiplied for passages with a field value (a ranking, not a filter)."""
+    if not prefer:
+        return score
+    score = score.copy()
+    for fname, value, factor in prefer:
+        if fname in PREFER_FIELDS and value:
+            score[v.mask_of(fname, [str(value)])] *= min(max(float(factor), 0.0), MAX_PREFER_FACTOR)
+    return score
 
 
 def _rank(ctx: Context, mask, score, n: int, group: bool) -> list[tuple[int, float]]:

@@ -6,7 +6,8 @@ import numpy as np
 from search._analysis import raw_tokens
 from search._query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, _parse
 from search._ranking import (
-    FACET_FIELDS, RERANK_DEPTH, Context, _doc_index, _evaluate, _facets, _filter_mask, _proximity_rerank, _rank, _vec,
+    FACET_FIELDS, RERANK_DEPTH, Context, _apply_preferences, _doc_index, _evaluate, _facets, _filter_mask,
+    _proximity_rerank, _rank, _vec,
 )
 from search._snippets import _highlight_terms, _hit
 from search._suggest import _suggest
@@ -53,6 +54,7 @@ def _search(ctx: Context, query: str, filters: Filters, limit: int, offset: int,
         mask &= fmask
         if mask.any():
             messages.append(MSG_OR_FALLBACK)
+    score = _apply_preferences(v, score, filters.prefer)
     matched = np.flatnonzero(mask)
     total = int(len(matched))
     facets = _facets(ctx, matched, mask)

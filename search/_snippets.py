@@ -45,6 +45,7 @@ def _hit(fields: dict, score: float, terms: set[str], more: int, focus: set[str]
         score=score,
         url=f"/p/{fields['passage_id']}",
         more_in_document=more,
+        section_type=fields.get("section_type") or "",
     )
 
 

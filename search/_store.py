@@ -30,7 +30,7 @@ from search._analysis import ANALYSIS_VERSION, SwedishAnalyzer, SwedishDecompoun
 from search._scoring import SegmentCache
 from search.api import IndexDoc
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}"
 SETTINGS_FILE = "kb_settings.json"
 
@@ -88,6 +88,8 @@ def make_schema() -> Schema:
         visibility=ID(stored=True),
         goal=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
         entity=KEYWORD(stored=True, commas=True, scorable=False, lowercase=False),
+        section_type=ID(stored=True),
+        good_example=ID(stored=True),  # "1" when marked
         docstate=ID(),  # "<document id> <state>": what version of each document the index holds
     )
 
@@ -116,6 +118,10 @@ def _fields_for(doc: IndexDoc) -> dict:
     goals = [g.replace(",", " ") for g in doc.goal_ids or [] if g]
     if goals:
         fields["goal"] = ",".join(goals)
+    if doc.section_type:
+        fields["section_type"] = doc.section_type
+    if doc.good_example:
+        fields["good_example"] = "1"
     ents = [e.replace(",", " ") for e in doc.entity_ids or [] if e]
     if ents:
         fields["entity"] = ",".join(ents)

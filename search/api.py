@@ -26,6 +26,8 @@ class IndexDoc:
     visibility: str = "public"  # "public" | "internal"
     goal_ids: list[str] = field(default_factory=list)  # e.g. "rus-vm:delmal-17", "westum:omrade-1"
     entity_ids: list[str] = field(default_factory=list)
+    section_type: str = ""  # the passage's part of a report: "resultat", "lardomar", … ("" none)
+    good_example: bool = False  # an editor marked it (or its project) as a good example
     state: str = ""  # the catalogue's version of the document this passage was read from (opaque here)
 
 
@@ -36,11 +38,15 @@ class Filters:
     year: list[int] = field(default_factory=list)
     goal: list[str] = field(default_factory=list)
     entity: list[str] = field(default_factory=list)
+    section_type: list[str] = field(default_factory=list)
     document_id: str | None = None
     visibility: tuple[str, ...] = ("public",)  # what the asker may see; enforced inside the query
     # documents never shown, whatever the index holds (set by the engine for callers who may not see
     # internal documents: those the catalogue says are internal although the index may lag behind)
     exclude_documents: frozenset[str] = frozenset()
+    # not a filter: score multipliers for passages with a field value, ("section_type", "resultat", 2.0)
+    # or ("good_example", "1", 2.0); what the "goda exempel" mode ranks first
+    prefer: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass
@@ -55,6 +61,7 @@ class Hit:
     score: float
     url: str  # "/p/{passage_id}"
     more_in_document: int = 0  # other matching passages folded under this one when grouping
+    section_type: str = ""  # see IndexDoc.section_type
 
 
 @dataclass

@@ -208,30 +208,174 @@ def test_audit_log_newest_first(accounts: Accounts):
     assert len(accounts.audit_entries(1)) == 1
 
 
-# -- login throttling --------------------------------------------------------------------------
-def test_login_rate_limit(db_path: Path):
+# -- login throttling (issue 13: counted before the check, back-off, trusted browsers, a cap) --------
+class CountingHasher(PasswordHasher):
+    """Counts password checks (Argon2 verifications) made through it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = 0
+
+    def verify(self, hash, password):
+        self.calls += 1
+        return super().verify(hash, password)
+
+
+def _attempts_in_a_child(db_path: str, barrier, results, attempts: int) -> None:
+    hasher = CountingHasher(**FAST)
+    accounts = Accounts(db_path, hasher=hasher)  # its own process: its own slots, the same file
+    barrier.wait()
+    for _ in range(attempts):
+        accounts.attempt_login("anna", "fel lösenord!", "192.0.2.7")
+    results.put(hasher.calls)
+
+
+def test_parallel_wrong_passwords_through_several_processes_are_counted_before_the_check(db_path: Path):
+    """30 wrong passwords for one user at once from 10 processes: at most the 5 free ones are checked."""
+    import multiprocessing
+
+    from webapp.login_limits import NAME_BACKOFF
+
+    Accounts(db_path, hasher=PasswordHasher(**FAST)).add_user("anna", PASSWORD, "editor")
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(10), context.Queue()
+    children = [context.Process(target=_attempts_in_a_child, args=(str(db_path), barrier, results, 3))
+                for _ in range(10)]
+    for child in children:
+        child.start()
+    checked = sum(results.get(timeout=120) for _ in children)
+    for child in children:
+        child.join(30)
+    assert 1 <= checked <= NAME_BACKOFF.free, checked
+    assert Accounts(db_path).login_counts()["name:anna"] == checked
+
+
+def test_backoff_doubles_then_a_success_clears_the_name(db_path: Path):
+    from webapp.login_limits import NAME_BACKOFF
+
+    clock = Clock()
+    hasher = CountingHasher(**FAST)
+    accounts = Accounts(db_path, hasher=hasher, clock=clock)
+    accounts.add_user("anna", PASSWORD, "editor")
+    for _ in range(NAME_BACKOFF.free):
+        outcome = accounts.attempt_login("anna", "fel lösenord!", "192.0.2.7")
+        assert outcome.user is None and not outcome.refused
+    waits = []
+    for _ in range(3):  # each wait is twice the one before; nothing is checked while one runs
+        refused = accounts.attempt_login("anna", PASSWORD, "192.0.2.7")
+        assert refused.refused and refused.user is None
+        waits.append(refused.wait_seconds)
+        clock.now += refused.wait_seconds
+        assert accounts.attempt_login("anna", "fel lösenord!", "192.0.2.7").user is None
+    assert waits == [2.0, 4.0, 8.0]
+    assert hasher.calls == NAME_BACKOFF.free + 3
+    assert accounts.attempt_login("anna", PASSWORD, "198.51.100.1").refused  # the name waits on any address
+    assert not accounts.attempt_login("bo", "fel lösenord!", "192.0.2.7").refused  # the address is not blocked
+    clock.now += 16.0
+    assert accounts.attempt_login("anna", PASSWORD, "192.0.2.7").user == User("anna", "editor")
+    counts = accounts.login_counts()
+    assert "name:anna" not in counts  # a success: the name's count starts again
+    assert counts["addr:192.0.2.7"] == NAME_BACKOFF.free + 3 + 1  # 9 failures (anna, bo); the success uncounted
+    clock.now += 3600 + 1  # an hour without attempts: forgotten
+    assert accounts.attempt_login("anna", "fel lösenord!", "192.0.2.7").user is None
+    assert accounts.login_counts() == {"name:anna": 1, "addr:192.0.2.7": 1}
+
+
+def test_one_address_many_names_is_slowed_but_not_for_long(db_path: Path):
+    from webapp.login_limits import ADDRESS_BACKOFF
+
     clock = Clock()
     accounts = Accounts(db_path, hasher=PasswordHasher(**FAST), clock=clock)
-    key = "anna|192.0.2.7"
-    for _ in range(4):
-        assert accounts.login_allowed(key)
-        accounts.register_failed_login(key)
-    assert accounts.login_allowed(key)  # four failures: one more try allowed
-    accounts.register_failed_login(key)
-    assert not accounts.login_allowed(key)
-    assert accounts.login_allowed("anna|198.51.100.1")  # another address is not blocked
-    assert accounts.login_allowed("bo|192.0.2.7")
-    clock.now += 14 * 60
-    assert not accounts.login_allowed(key)
-    clock.now += 2 * 60  # the first failures are now older than 15 minutes
-    assert accounts.login_allowed(key)
-    # a fresh instance (another worker) sees the same counts: they live in the file
-    other = Accounts(db_path, hasher=PasswordHasher(**FAST), clock=clock)
-    for _ in range(5):
-        other.register_failed_login("x|1")
-    assert not accounts.login_allowed("x|1")
-    accounts.reset_failed_logins("x|1")
-    assert other.login_allowed("x|1")
+    for i in range(ADDRESS_BACKOFF.free):
+        assert not accounts.attempt_login(f"namn{i}", "fel lösenord!", "203.0.113.5").refused
+    refused = accounts.attempt_login("namn-nytt", "fel lösenord!", "203.0.113.5")
+    assert refused.refused and 0 < refused.wait_seconds <= ADDRESS_BACKOFF.max_wait
+    assert not accounts.attempt_login("namn-nytt", "fel lösenord!", "203.0.113.6").refused
+
+
+def test_a_trusted_browser_is_not_locked_out_by_others(db_path: Path):
+    """An attacker guessing anna's password from anna's own (proxy) address: anna's usual browser still
+    gets in at once; a new browser waits only for the current back-off, never a flat quarter of an hour."""
+    from webapp.login_limits import TrustedDevice
+
+    clock = Clock()
+    accounts = Accounts(db_path, hasher=PasswordHasher(**FAST), clock=clock)
+    accounts.add_user("anna", PASSWORD, "editor")
+    first = accounts.attempt_login("anna", PASSWORD, "192.0.2.7")
+    assert first.user is not None and first.fingerprint
+    browser = TrustedDevice("anna", "webbläsare-1", first.fingerprint)
+    guesses = 0
+    while guesses < 10:  # the attacker waits out every back-off
+        outcome = accounts.attempt_login("anna", "gissning-123", "192.0.2.7")
+        clock.now += outcome.wait_seconds
+        guesses += not outcome.refused
+    locked = accounts.attempt_login("anna", PASSWORD, "192.0.2.7")
+    assert locked.refused and locked.wait_seconds < 15 * 60
+    assert accounts.attempt_login("anna", PASSWORD, "192.0.2.7", browser).user == User("anna", "editor")
+    # the cookie is worth something only with its own name and the current password
+    assert accounts.attempt_login("bo", PASSWORD, "192.0.2.7", TrustedDevice("bo", "x", first.fingerprint)).refused is False
+    assert accounts.attempt_login("anna", PASSWORD, "192.0.2.7", TrustedDevice("anna", "x", "0" * 20)).refused
+    accounts.set_password("anna", "ett nytt lösenord")
+    assert accounts.attempt_login("anna", "ett nytt lösenord", "192.0.2.7", browser).refused
+    # a stolen browser cookie has its own back-off
+    clock.now += 3600 + 1
+    fresh = accounts.attempt_login("anna", "ett nytt lösenord", "192.0.2.7")
+    stolen = TrustedDevice("anna", "webbläsare-2", fresh.fingerprint)
+    outcomes = [accounts.attempt_login("anna", "gissning-123", "192.0.2.7", stolen) for _ in range(8)]
+    assert sum(1 for o in outcomes if o.refused) == 3
+
+
+def test_hash_slots_refuse_at_once_without_hashing_or_counting(db_path: Path):
+    from webapp.login_limits import HashSlots
+
+    slots = HashSlots(2)
+    hasher = CountingHasher(**FAST)
+    accounts = Accounts(db_path, hasher=hasher, slots=slots)
+    accounts.add_user("anna", PASSWORD, "editor")
+    hasher.calls = 0
+    with slots.hold("anna") as held:
+        assert held
+        same = accounts.attempt_login("anna", PASSWORD, "192.0.2.7")  # one check per name at a time
+        assert same.busy and same.refused and same.wait_seconds == 1.0
+        with slots.hold("bo") as second:
+            assert second
+            other = accounts.attempt_login("cecilia", PASSWORD, "192.0.2.7")  # both slots taken
+            assert other.busy
+        assert not accounts.attempt_login("cecilia", "fel lösenord!", "192.0.2.7").busy
+    assert hasher.calls == 1 and slots.in_use == 0
+    assert accounts.login_counts() == {"name:cecilia": 1, "addr:192.0.2.7": 1}
+    assert accounts.attempt_login("anna", PASSWORD, "192.0.2.7").user == User("anna", "editor")
+
+
+@pytest.mark.parametrize("seconds, text", [(1, "vänta 1 sekund och"), (2, "vänta 2 sekunder"), (1.2, "vänta 2 sekunder"),
+                                           (119, "119 sekunder"), (120, "vänta 2 minuter"), (900, "15 minuter")])
+def test_wait_messages_are_swedish_with_plural_agreement(seconds, text):
+    from webapp.login_limits import retry_after, wait_message
+
+    message = wait_message(seconds)
+    assert message.startswith("För många inloggningsförsök – vänta ") and message.endswith(" och försök igen.")
+    assert text in message
+    assert int(retry_after(seconds)) >= seconds
+
+
+# -- sessions, passwords and disabled accounts (issue 13) --------------------------------------------
+def test_disabling_ends_sessions_for_good_and_a_new_password_revokes_tokens(accounts: Accounts):
+    accounts.add_user("anna", PASSWORD, "editor")
+    session = accounts.create_session("anna")
+    token = accounts.create_token("anna")
+    accounts.set_disabled("anna", True)
+    assert accounts.user_for_session(session, 3600) is None and accounts.user_for_token(token) is None
+    accounts.set_disabled("anna", False)
+    assert accounts.user_for_session(session, 3600) is None  # re-enabling revives no old session
+    assert accounts.user_for_token(token) == User("anna", "editor")  # tokens were only suspended
+    session = accounts.create_session("anna")
+    other = accounts.create_token("anna")
+    assert accounts.set_password("anna", "ett nytt lösenord") == 2
+    assert accounts.user_for_session(session, 3600) is None
+    assert accounts.user_for_token(token) is None and accounts.user_for_token(other) is None
+    assert accounts.verify("anna", "ett nytt lösenord") == User("anna", "editor")
+    with pytest.raises(ValueError, match="finns inte"):
+        accounts.set_password("okänd", "ett nytt lösenord")
 
 
 def test_shares_the_catalogue_file(db_path: Path):
@@ -243,7 +387,7 @@ def test_shares_the_catalogue_file(db_path: Path):
     again = Accounts(db_path, hasher=PasswordHasher(**FAST))
     assert again.verify("anna", PASSWORD) == User("anna", "editor")
     tables = {r[0] for r in sqlite3.connect(db_path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"documents", "passages", "users", "api_tokens", "audit_log", "login_attempts"} <= tables
+    assert {"documents", "passages", "users", "api_tokens", "audit_log", "login_backoff"} <= tables
     assert sqlite3.connect(db_path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -349,3 +493,46 @@ def test_cli_password_prompt_on_a_terminal_does_not_echo(tmp_path: Path):
     assert answered == 2
     assert secret.encode() not in output
     assert Accounts(data / "catalogue.sqlite3").verify("tove", secret) == User("tove", "editor")
+
+
+def test_cli_passwd_disable_and_enable(tmp_path: Path):
+    """Issue 13: a command to change a password (ending sessions, revoking tokens, and saying so) and to
+    disable and enable a user, each in the audit log."""
+    data = tmp_path / "data"
+    assert run_cli("user", "add", "anna", "--role", "editor", "--password-stdin", data=data, stdin=PASSWORD).returncode == 0
+    accounts = Accounts(data / "catalogue.sqlite3")
+    session = accounts.create_session("anna")
+    tokens = [accounts.create_token("anna") for _ in range(2)]
+
+    disabled = run_cli("user", "disable", "Anna", data=data)
+    assert disabled.returncode == 0, disabled.stderr
+    assert "avstängd" in disabled.stdout and "inloggningar har avslutats" in disabled.stdout
+    assert accounts.verify("anna", PASSWORD) is None and accounts.user_for_session(session, 3600) is None
+    assert "(avstängd)" in run_cli("user", "list", data=data).stdout
+    enabled = run_cli("user", "enable", "anna", data=data)
+    assert enabled.returncode == 0 and "kan logga in igen" in enabled.stdout
+    assert accounts.user_for_session(session, 3600) is None  # the old session stays ended
+    assert accounts.verify("anna", PASSWORD) == User("anna", "editor")
+
+    session = accounts.create_session("anna")
+    new_password = "ett helt nytt lösenord"
+    changed = run_cli("user", "passwd", "anna", "--password-stdin", data=data, stdin=new_password + "\n")
+    assert changed.returncode == 0, changed.stderr
+    assert "Alla inloggningar har avslutats och 2 API-nycklar har återkallats" in changed.stdout
+    assert new_password not in changed.stdout + changed.stderr
+    assert accounts.verify("anna", new_password) == User("anna", "editor") and accounts.verify("anna", PASSWORD) is None
+    assert accounts.user_for_session(session, 3600) is None
+    assert all(accounts.user_for_token(t) is None for t in tokens)
+    assert new_password.encode() not in file_bytes(data / "catalogue.sqlite3")
+    again = run_cli("user", "passwd", "anna", "--password-stdin", data=data, stdin="ännu ett lösenord")
+    assert "och 0 API-nycklar har återkallats" in again.stdout
+
+    short = run_cli("user", "passwd", "anna", "--password-stdin", data=data, stdin="kort\n")
+    assert short.returncode == 2 and "minst 10 tecken" in short.stderr
+    for command in ("passwd", "disable", "enable"):
+        missing = run_cli("user", command, "nisse", "--password-stdin", data=data, stdin=PASSWORD) \
+            if command == "passwd" else run_cli("user", command, "nisse", data=data)
+        assert missing.returncode == 1 and "finns inte" in missing.stderr
+    actions = [(e["action"], e["target"]) for e in accounts.audit_entries(10)][:4]
+    assert actions == [("user.passwd", "anna"), ("user.passwd", "anna"), ("user.enable", "anna"), ("user.disable", "anna")]
+    assert accounts.audit_entries(10)[1]["detail"] == {"tokens_revoked": 2}

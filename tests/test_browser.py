@@ -446,3 +446,73 @@ def test_goal_map_is_reached_by_keyboard_and_opens_a_goal(server, browser):
     browser.switch_to.active_element.send_keys(Keys.ENTER)
     wait_for(browser, lambda d: css(d, "h1") and css(d, "h1")[0].text == "Ett tillgängligt Västmanland")
     assert "/mal/rus-vastmanland:malomrade-2" in browser.current_url
+
+
+# -- project cards and the follow-up view ------------------------------------------------------------
+FOLLOWUP = "/mal/rus-vastmanland:delmal-18/insatser"
+
+
+@pytest.mark.screenshots
+@pytest.mark.parametrize("width,height", [(1280, 2000), (390, 844)])
+def test_followup_view_is_accessible_on_a_desktop_and_a_phone(server, browser, screenshots, width, height):
+    with viewport(browser, width, height):
+        browser.get(server + FOLLOWUP)
+        assert browser.execute_script("return window.innerWidth") == width
+        assert css(browser, "svg[role=img] rect") and css(browser, "#insatser-tabell tbody tr")
+        overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"
+        assert _axe_violations(browser) == []
+        browser.save_screenshot(str(screenshots / ("insatser.png" if width > 600 else "insatser-mobil.png")))
+        css(browser, "details.timeline-table summary")[0].click()
+        assert css(browser, "details.timeline-table table")[0].is_displayed()
+        assert _axe_violations(browser) == []
+
+
+def test_followup_filters_and_downloads_work_without_javascript(server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import Select
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,900", "--disable-gpu"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(server + FOLLOWUP)
+        everything = len(css(driver, "#insatser-tabell tbody tr"))
+        Select(css(driver, "#f-finansiering")[0]).select_by_visible_text("ESF")
+        css(driver, ".filter-form button[type=submit]")[0].click()
+        wait_for(driver, lambda d: "finansiering=ESF" in d.current_url)
+        narrowed = css(driver, "#insatser-tabell tbody tr")
+        assert 0 < len(narrowed) < everything
+        csv_link = link_text(driver, "CSV").get_attribute("href")
+        assert "finansiering=ESF" in csv_link
+        with urllib.request.urlopen(csv_link) as response:
+            lines = response.read().decode("utf-8-sig").strip().splitlines()
+        assert len(lines) == len(narrowed) + 1  # a header and the rows the page shows
+    finally:
+        driver.quit()
+
+
+def test_editor_corrects_a_project_card_in_the_browser(editor_server, browser):
+    from tests.conftest import EDITOR
+
+    browser.delete_all_cookies()
+    browser.get(editor_server + "/logga-in")
+    css(browser, "#username")[0].send_keys(EDITOR[0])
+    css(browser, "#password")[0].send_keys(EDITOR[1])
+    css(browser, "form.stacked-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "Logga ut" in d.page_source)
+    browser.get(editor_server + "/entiteter/project:lärcentrum-sala")
+    css(browser, "details.card-editor summary")[0].click()
+    assert _axe_violations(browser) == []
+    start = css(browser, "#c-start")[0]
+    start.clear()
+    start.send_keys("2021-08")
+    css(browser, ".card-form button[type=submit]")[0].click()
+    wait_for(browser, lambda d: "sparade" in d.page_source)
+    assert "augusti 2021" in css(browser, ".card-fields")[0].text
+    assert "rättad av" in css(browser, ".card-fields")[0].text
+    assert _axe_violations(browser) == []

@@ -293,13 +293,16 @@ def test_evidence_sentences_are_kept_and_shown(served):
 
 # -- the schema and the batch entry point ------------------------------------------------------------------
 def test_links_stored_before_the_evidence_column_keep_their_word_list(tmp_path: Path):
-    """A catalogue at migration 0004 with a link in it: after 0005 the link keeps its words, with no sentences."""
+    """A catalogue from before the evidence column with a link in it: afterwards the link keeps its words,
+    with no sentences."""
     from ingest.store.migrate import MIGRATIONS_DIR, migrate
 
     older = tmp_path / "migrations"
     older.mkdir()
-    for path in sorted(MIGRATIONS_DIR.glob("000[1-4]_*.sql")):
-        shutil.copy(path, older / path.name)
+    evidence = next(MIGRATIONS_DIR.glob("*_goal_evidence_retraining.sql"))
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < evidence.name:
+            shutil.copy(path, older / path.name)
     path = tmp_path / "data" / "catalogue.sqlite3"
     path.parent.mkdir()
     db = sqlite3.connect(path, isolation_level=None)

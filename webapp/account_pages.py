@@ -8,11 +8,12 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
-from webapp.accounts import normalise_username
-from webapp.auth import (SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user, end_session, require_admin,
-                         require_editor, session_cookie_value)
-from webapp.document_pages import DocumentId, PassageId
 from ingest.convert import registry
+from webapp.auth import (DEVICE_COOKIE, DEVICE_SECONDS, SESSION_COOKIE, SESSION_SECONDS, check_csrf, current_user,
+                         device_cookie_value, end_session, require_admin, require_editor, session_cookie_value,
+                         trusted_device)
+from webapp.document_pages import DocumentId, PassageId
+from webapp.login_limits import retry_after, wait_message
 from webapp.templating import respond, templates, wants_json
 from webapp.uploads import ALLOWED_SUFFIXES, UploadJob, safe_file_name
 from webapp.urls import urls
@@ -34,22 +35,24 @@ def login(request: Request, username: Annotated[str, Form(max_length=100)], pass
     check_csrf(request, csrf)
     accounts = request.app.state.kb.accounts
     client = request.client.host if request.client else "?"
-    key = f"{normalise_username(username)}|{client}"  # the same name verify() checks: no bypass by spaces
-    if not accounts.login_allowed(key):
+    outcome = accounts.attempt_login(username, password, client, trusted_device(request))
+    if outcome.refused:  # no password was checked: see webapp.login_limits
         return templates.TemplateResponse(request, "login.html", {
             "request": request, "next": _safe_next(next), "nav": "login",
-            "error": "För många misslyckade försök. Vänta en stund och försök igen."}, status_code=429)
-    user = accounts.verify(username.strip(), password)
+            "error": wait_message(outcome.wait_seconds)}, status_code=429,
+            headers={"Retry-After": retry_after(outcome.wait_seconds)})
+    user = outcome.user
     if user is None:
-        accounts.register_failed_login(key)
         return templates.TemplateResponse(request, "login.html", {
             "request": request, "next": _safe_next(next), "nav": "login",
             "error": "Fel användarnamn eller lösenord."}, status_code=401)
-    accounts.reset_failed_logins(key)
     accounts.audit(user.username, "login", user.username, {"ip": client})
     response = RedirectResponse(_safe_next(next), status_code=303)
+    secure = request.url.scheme == "https"
     response.set_cookie(SESSION_COOKIE, session_cookie_value(request, user.username), max_age=SESSION_SECONDS,
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+                        httponly=True, samesite="lax", secure=secure)
+    response.set_cookie(DEVICE_COOKIE, device_cookie_value(request, user.username, outcome.fingerprint),
+                        max_age=DEVICE_SECONDS, path="/logga-in", httponly=True, samesite="strict", secure=secure)
     return response
 
 

@@ -1,9 +1,11 @@
-"""Accounts for editors and admins: users, API tokens, an audit log and login rate limiting.
+"""Accounts for editors and admins: users, API tokens, an audit log and throttled logins.
 
 Stored in the catalogue's SQLite file through `ingest.store.people` (all SQL is there), so one data
 directory holds everything. Passwords are Argon2id hashes (argon2-cffi); API tokens are random and only their
 SHA-256 is stored, so a copy of the file gives no usable token. Visitors never have an account:
-anyone not logged in sees public documents only (see webapp.auth).
+anyone not logged in sees public documents only (see webapp.auth). Logins go through `attempt_login`,
+which applies the rules of `webapp.login_limits` (a cap on concurrent password checks, back-off counted
+before the check).
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ingest.store.people import PeopleStore
+from webapp.login_limits import (LONGEST_MEMORY, PROCESS_SLOTS, BlockedAddresses, HashSlots, TrustedDevice,
+                                 counted_keys, in_hashing_thread, password_fingerprint)
 
 ROLES = ("reader", "editor", "admin")  # reader: staff who may see internal documents but not change any
 EDIT_ROLES = ("editor", "admin")
@@ -29,8 +33,6 @@ MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024  # Argon2 takes any length; a cap keeps a megabyte "password" from costing CPU
 TOKEN_PREFIX = "kb_"
 MAX_TOKEN_CHARS = 200
-LOGIN_MAX_FAILURES = 5
-LOGIN_WINDOW_SECONDS = 15 * 60
 TOKEN_TOUCH_SECONDS = 60  # last_used_at is refreshed at most this often: no write per API call
 
 MSG_BAD_USERNAME = (
@@ -69,17 +71,30 @@ class User:
         return self.role == "admin"
 
 
+@dataclass(frozen=True)
+class LoginOutcome:
+    """What became of one login attempt."""
+
+    user: User | None = None
+    wait_seconds: float = 0.0  # > 0: refused without checking the password; try again after this
+    busy: bool = False  # refused because every password-check slot of this process was taken
+    fingerprint: str = ""  # of the stored password hash, for the trusted-browser cookie after a success
+
+    @property
+    def refused(self) -> bool:
+        return self.wait_seconds > 0
+
+
 class Accounts:
     """Users, tokens, audit log and login throttling: the rules, over the catalogue file's tables."""
 
     def __init__(self, db_path: Path | str, *, hasher: PasswordHasher | None = None,
-                 clock: Callable[[], float] = time.time,
-                 max_failures: int = LOGIN_MAX_FAILURES, window_seconds: float = LOGIN_WINDOW_SECONDS):
+                 clock: Callable[[], float] = time.time, slots: HashSlots | None = None):
         self.store = PeopleStore(db_path)
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
-        self.max_failures = max_failures
-        self.window_seconds = window_seconds
+        self.slots = slots or PROCESS_SLOTS
+        self.blocked_addresses = BlockedAddresses()
         self._dummy_hash: str | None = None
 
     # -- users -------------------------------------------------------------------------------
@@ -115,17 +130,25 @@ class Accounts:
         row = self.store.user_row(normalise_username(username))
         return User(row["username"], row["role"]) if row and not row["disabled"] else None
 
+    def exists(self, username: str) -> bool:
+        """True for any account of that name, disabled or not."""
+        return self.store.user_row(normalise_username(username)) is not None
+
     def list_users(self) -> list[dict]:
         return self.store.users()
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, username: str, password: str) -> int:
+        """A new password. Every session of the user ends and their API tokens are revoked (a password is
+        changed when it may be known to someone else); returns how many tokens were revoked."""
         name = normalise_username(username)
         self._check_password(password)
-        password_hash = self.hasher.hash(password)
-        if not self.store.update_password_hash(name, password_hash):  # a new password signs out everywhere
+        revoked = self.store.replace_password(name, self.hasher.hash(password))
+        if revoked is None:
             raise ValueError(MSG_UNKNOWN.format(name=name))
+        return revoked
 
     def set_disabled(self, username: str, disabled: bool) -> None:
+        """Disabling ends the user's sessions; tokens are refused while disabled."""
         name = normalise_username(username)
         if not self.store.set_disabled(name, disabled):
             raise ValueError(MSG_UNKNOWN.format(name=name))
@@ -148,24 +171,58 @@ class Accounts:
         self.store.delete_session(_token_hash(token or ""), older_than=self.clock() - 7 * 24 * 3600)  # tidy up
 
     def verify(self, username: str, password: str) -> User | None:
-        """The user when the password is right; None otherwise.
+        """The user when the password is right; None otherwise. No throttling: see `attempt_login`.
 
         An unknown or disabled user still costs one Argon2 verification, so the time taken does not
         tell whether a username exists."""
         name = normalise_username(username)
-        row = self.store.user_row(name)
+        return self._check(name, self.store.user_row(name), password)[0]
+
+    def _check(self, name: str, row: dict | None, password: str) -> tuple[User | None, str]:
+        """(the user or None, the stored hash afterwards): upgrades a hash made with weaker parameters."""
         if not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
             password = ""
-        stored = row["password_hash"] if row else self._dummy()
+        stored = row["password_hash"] if row else in_hashing_thread(self._dummy)
         try:
-            ok = self.hasher.verify(stored, password)
+            ok = in_hashing_thread(self.hasher.verify, stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or row is None or row["disabled"]:
-            return None
+            return None, stored
         if self.hasher.check_needs_rehash(stored):
-            self.store.update_password_hash(name, self.hasher.hash(password), only_if=stored, end_sessions=False)
-        return User(row["username"], row["role"])
+            stronger = in_hashing_thread(self.hasher.hash, password)
+            if self.store.rehash_password(name, stronger, only_if=stored):
+                stored = stronger
+        return User(row["username"], row["role"]), stored
+
+    def attempt_login(self, username: str, password: str, address: str,
+                      device: TrustedDevice | None = None) -> LoginOutcome:
+        """A throttled login (the rules are in `webapp.login_limits`).
+
+        Without a free password-check slot the attempt is refused at once. Otherwise it is counted first
+        (atomically, in the catalogue file) and refused without hashing while a back-off runs; only then
+        is the password checked. A browser that signed in as this user before, with the current password,
+        is counted on its own (`device`), so others' failures never lock it out."""
+        name = normalise_username(username)
+        with self.slots.hold(name) as held:
+            if not held:
+                return LoginOutcome(wait_seconds=1.0, busy=True)
+            row = self.store.user_row(name)
+            trusted = (device is not None and row is not None and device.username == name
+                       and hmac.compare_digest(device.fingerprint, password_fingerprint(row["password_hash"])))
+            counters = counted_keys(name, address, device.id if trusted else None)
+            now = self.clock()
+            waits = self.store.claim_login_attempt(counters, now, tidy_before=now - LONGEST_MEMORY)
+            if waits:
+                if f"addr:{address}" in waits:  # later attempts from there are refused before they are read
+                    self.blocked_addresses.note(address, now + waits[f"addr:{address}"], now)
+                return LoginOutcome(wait_seconds=max(waits.values()))
+            user, stored = self._check(name, row, password)
+            if user is None:
+                return LoginOutcome()
+            # the name's (or browser's) count starts again; a shared address only loses this attempt
+            self.store.settle_login_success(cleared=counters[:1], uncounted=counters[1:])
+            return LoginOutcome(user=user, fingerprint=password_fingerprint(stored))
 
     def _dummy(self) -> str:
         if self._dummy_hash is None:
@@ -206,15 +263,7 @@ class Accounts:
         """Newest first."""
         return self.store.audit_entries(limit)
 
-    # -- login rate limiting -----------------------------------------------------------------
-    def register_failed_login(self, key: str) -> None:
-        now = self.clock()
-        self.store.add_login_failure(key, now, forget_before=now - self.window_seconds)
-
-    def login_allowed(self, key: str) -> bool:
-        """False after max_failures failed attempts for this key within the window."""
-        return self.store.count_login_failures(key, since=self.clock() - self.window_seconds) < self.max_failures
-
-    def reset_failed_logins(self, key: str) -> None:
-        """After a successful login: earlier typos no longer count."""
-        self.store.clear_login_failures(key)
+    # -- login throttling -------------------------------------------------------------------
+    def login_counts(self) -> dict[str, int]:
+        """Failed attempts counted per name, address and browser (`name:…`, `addr:…`, `device:…`)."""
+        return self.store.login_counts()

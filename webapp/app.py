@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.config import REPO_ROOT, DataDir, Limits
-from webapp import (account_pages, admin_pages, document_pages, editing_pages, entity_pages, goal_pages,
-                    search_pages)
-from webapp.auth import CSRF_COOKIE, SESSION_COOKIE
+from webapp import (account_pages, admin_pages, document_pages, editing_pages, entity_pages, example_pages, followup_pages,
+                    goal_pages, project_pages, search_pages)
+from webapp.auth import CSRF_COOKIE, current_user
+from webapp.login_gate import LoginGate
 from webapp.state import AppState
 from webapp.templating import templates, wants_json
 from webapp.uploads import UploadQueue
@@ -41,14 +44,21 @@ STATUS_TITLES = {400: "Felaktig begäran", 401: "Inloggning krävs", 403: "Åtko
 
 
 UPLOAD_PATHS = ("/api/documents", "/ladda-upp")
+REPLACE_PATHS = {"PUT": re.compile(r"^/api/documents/[^/]+$"), "POST": re.compile(r"^/d/[^/]+/ersatt$")}
 MAX_FORM_BYTES = 1024 * 1024  # every other write (forms, /api/link, reviews) is small
 
 
-def _early_error(request: Request, status: int, message: str) -> Response:
+def _is_upload(request: Request) -> bool:
+    """The requests whose body is a file: new documents and replacements, by form or API."""
+    path, replace = request.url.path, REPLACE_PATHS.get(request.method)
+    return (request.method == "POST" and path in UPLOAD_PATHS) or bool(replace and replace.match(path))
+
+
+def _early_error(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
     if wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status)
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
     return templates.TemplateResponse(request, "error.html", {"request": request, "title": STATUS_TITLES[status],
-                                                              "message": message}, status_code=status)
+                                                              "message": message}, status_code=status, headers=headers)
 
 
 def create_app(data: DataDir | None = None, limits: Limits | None = None) -> FastAPI:
@@ -62,7 +72,8 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
     )
     app.state.kb = AppState(data or DataDir.resolve(), limits)
     app.state.kb.uploads = UploadQueue(app.state.kb)
-    for module in (search_pages, document_pages, editing_pages, goal_pages, entity_pages, account_pages,
+    for module in (search_pages, document_pages, editing_pages, goal_pages, followup_pages, entity_pages,
+                   project_pages, account_pages, example_pages,
                    admin_pages):
         app.include_router(module.router)
 
@@ -103,16 +114,21 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
 
     @app.middleware("http")
     async def guard_uploads(request: Request, call_next):
-        """Refuse oversized or anonymous upload bodies before they are read and spooled to disk."""
+        """Refuse oversized upload bodies, and uploads by anyone who may not upload, before the body is read
+        and spooled to disk: the session or token must be valid and its user an editor."""
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             length = request.headers.get("content-length")
-            if request.url.path in UPLOAD_PATHS:
+            if _is_upload(request):
                 max_bytes = request.app.state.kb.limits.max_file_bytes
                 if length is None or not length.isdigit() or int(length) > max_bytes + 1024 * 1024:
                     return _early_error(request, 413, f"Filen är större än gränsen på {max_bytes // (1024 * 1024)} MB"
                                         " (eller så saknas Content-Length).")
-                if not request.cookies.get(SESSION_COOKIE) and not request.headers.get("authorization"):
-                    return _early_error(request, 401, "Du måste logga in för att ladda upp.")
+                user = await run_in_threadpool(current_user, request)  # a database read: off the event loop
+                if user is None:
+                    return _early_error(request, 401, "Du måste logga in för att ladda upp.",
+                                        {"WWW-Authenticate": "Bearer"})
+                if not user.can_edit:
+                    return _early_error(request, 403, "Ditt konto får inte lägga till, ersätta eller ta bort dokument.")
             elif length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
                 return _early_error(request, 413, "Förfrågan är för stor.")
             elif length is None and request.headers.get("transfer-encoding"):
@@ -138,6 +154,10 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
             response.headers.setdefault("Cache-Control", "private, no-store")
             response.headers.setdefault("Vary", "Cookie, Accept, HX-Request, HX-Target")
         return response
+
+    # outermost: a login flood is answered before the layers above run (webapp.login_gate)
+    app.add_middleware(LoginGate, headers={**SECURITY_HEADERS, "Content-Security-Policy": CSP,
+                                           "Cache-Control": "private, no-store"}, title=STATUS_TITLES[429])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

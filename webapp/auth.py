@@ -17,7 +17,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SESSION_COOKIE = "kb_session"
 CSRF_COOKIE = "kb_csrf"
+DEVICE_COOKIE = "kb_device"  # "this browser signed in as NAME before": see webapp.login_limits
 SESSION_SECONDS = 8 * 3600
+DEVICE_SECONDS = 180 * 24 * 3600
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -70,6 +72,27 @@ def require_admin(request: Request):
 def session_cookie_value(request: Request, username: str) -> str:
     """A new server-side session, signed into the cookie: signing out deletes it on the server too."""
     return _serializer(request).dumps({"s": request.app.state.kb.accounts.create_session(username)})
+
+
+def trusted_device(request: Request):
+    """The browser's signed device cookie (webapp.login_limits.TrustedDevice), or None."""
+    from webapp.login_limits import TrustedDevice
+
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie or len(cookie) > 500:
+        return None
+    try:
+        data = URLSafeTimedSerializer(request.app.state.kb.secret_key, salt="kunskapsbank-device").loads(
+            cookie, max_age=DEVICE_SECONDS)
+        return TrustedDevice(str(data["u"]), str(data["d"]), str(data["f"]))
+    except (BadSignature, KeyError, TypeError):
+        return None
+
+
+def device_cookie_value(request: Request, username: str, fingerprint: str) -> str:
+    """A new device id for this browser (its own back-off counter), signed with the user and password."""
+    return URLSafeTimedSerializer(request.app.state.kb.secret_key, salt="kunskapsbank-device").dumps(
+        {"u": username, "d": secrets.token_urlsafe(12), "f": fingerprint})
 
 
 def end_session(request: Request) -> None:

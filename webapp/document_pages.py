@@ -43,6 +43,9 @@ def document_detail(request: Request, doc) -> dict:
     for p, record in zip(data["passages"], passages):
         p["section_ord"] = record.section_ord
     data["versions"] = versions_json(request, doc)
+    from webapp.example_pages import annotate_document
+
+    annotate_document(request, data, passages)  # section types, good-example marks, the project
     return data
 
 

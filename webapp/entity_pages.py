@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from ingest.config import GOAL_LINK_SHOWN_MIN
 from ingest.enrich.gazetteers import ENTITY_TYPES
 from webapp.auth import visibility_for
+from webapp.project_pages import project_card
 from webapp.templating import respond
 from webapp.urls import urls
 
@@ -50,8 +51,11 @@ def entity_detail(request: Request, entity_id: str) -> dict:
                                                      "level_name": goal.level_name, "url": urls.goal(goal.global_id),
                                                      "passages": 0})
             item["passages"] += 1
-    return {**entity, "url": urls.entity(entity_id), "mentions": len(mentions), "documents": list(documents.values()),
+    data = {**entity, "url": urls.entity(entity_id), "mentions": len(mentions), "documents": list(documents.values()),
             "goals": sorted(goals.values(), key=lambda g: -g["passages"])[:12]}
+    if entity["type"] == "project":  # the project card (webapp/project_pages.py)
+        data["card"] = project_card(request, entity)
+    return data
 
 
 @router.get("/api/entities", tags=["entiteter"], summary="Projekt, organisationer, platser och finansiering")

@@ -87,8 +87,12 @@ def goal_detail(request: Request, goal_id: str, min_score: float) -> dict:
     projects = sorted((e for e in entity_counts.values() if e["type"] == "project"), key=lambda e: (-e["passages"], e["name"]))
     counts = stats.counts(goal.global_id)
     anchor = kb.frameworks.linkable(goal)
+    goal_and_below = [goal] + kb.frameworks.descendants(goal)
+    from webapp.example_pages import goal_examples
+
     return {
         **goal_node(kb.frameworks, stats, goal, urls),
+        "good_examples": goal_examples(request, goal, [g.global_id for g in goal_and_below]),
         "phrases": goal.phrases,
         "source": kb.frameworks.frameworks[goal.framework].source,
         "ancestors": [{"id": a.global_id, "label": a.display_label, "level_name": a.level_name, "url": urls.goal(a.global_id)}

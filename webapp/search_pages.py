@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from search import Filters, SearchResults
-from webapp import goal_map
-from webapp.auth import visibility_for
+from webapp import example_search, goal_map
+from webapp.auth import current_user, visibility_for
 from webapp.goal_data import frameworks_json, goal_stats
 from webapp.serialise import document_json
 from webapp.templating import DOC_TYPE_NAMES, is_htmx_for, respond
@@ -18,8 +18,9 @@ router = APIRouter()
 
 MAX_QUERY_CHARS = 20_000  # longer is not a query; the engine itself reads only the first part
 FACET_NAMES = {"organisation": "Organisation", "doc_type": "Dokumenttyp", "year": "År", "goal": "Mål",
-               "entity": "Projekt och aktörer"}
-FACET_PARAMS = {"organisation": "org", "doc_type": "type", "year": "year", "goal": "goal", "entity": "entity"}
+               "entity": "Projekt och aktörer", "section_type": "Typ av avsnitt"}
+FACET_PARAMS = {"organisation": "org", "doc_type": "type", "year": "year", "goal": "goal", "entity": "entity",
+                "section_type": "section"}
 
 
 class SearchParams:
@@ -39,6 +40,10 @@ class SearchParams:
         document: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$",
                                               description="Bara stycken ur ett dokument (dokument-id)")] = None,
         all: Annotated[bool, Query(description="Visa alla stycken, inte ett per dokument")] = False,
+        section: Annotated[list[str], Query(max_length=40, description="Typ av avsnitt, t.ex. resultat, lardomar")] = [],
+        mode: Annotated[str, Query(pattern=r"^(goda-exempel)?$",
+                                   description="goda-exempel: resultat och lärdomar ur projektrapporter först, "
+                                               "grupperat per projekt")] = "",
     ):
         self.q = q
         self.limit = limit
@@ -46,6 +51,11 @@ class SearchParams:
         self.org, self.type, self.year, self.goal, self.entity = org, type, year, goal, entity
         self.document = document
         self.all = all
+        self.section, self.mode = section, mode
+
+    @property
+    def good_examples(self) -> bool:
+        return self.mode == example_search.MODE
 
     @property
     def grouped(self) -> bool:
@@ -54,17 +64,19 @@ class SearchParams:
 
     def filters(self, visibility: tuple[str, ...]) -> Filters:
         return Filters(organisation=self.org, doc_type=self.type, year=self.year, goal=self.goal,
-                       entity=self.entity, document_id=self.document, visibility=visibility)
+                       entity=self.entity, section_type=self.section, document_id=self.document,
+                       visibility=visibility)
 
     def as_dict(self) -> dict:
         """For building links: the current search with one thing changed."""
         return {"q": self.q, "org": self.org, "type": self.type, "year": self.year, "goal": self.goal,
-                "entity": self.entity, "document": self.document, "all": "1" if self.all else None,
+                "entity": self.entity, "section": self.section, "mode": self.mode or None,
+                "document": self.document, "all": "1" if self.all else None,
                 "limit": self.limit if self.limit != 10 else None}
 
     @property
     def has_filters(self) -> bool:
-        return any([self.org, self.type, self.year, self.goal, self.entity, self.document])
+        return any([self.org, self.type, self.year, self.goal, self.entity, self.section, self.document])
 
 
 def run_search(request: Request, params: SearchParams) -> SearchResults:
@@ -72,7 +84,28 @@ def run_search(request: Request, params: SearchParams) -> SearchResults:
     filters = params.filters(visibility_for(request))
     if not params.q.strip() and not params.has_filters:
         return SearchResults(query=params.q, total=0, hits=[], facets={}, offset=params.offset, limit=params.limit)
+    if params.good_examples:
+        filters = example_search.mode_filters(filters)
     return kb.index.search(params.q, filters, limit=params.limit, offset=params.offset, group=params.grouped)
+
+
+def search_json(request: Request, params: SearchParams, results: SearchResults) -> dict:
+    """The search as JSON; hits carry their section label and good-example mark, and the good-examples
+    mode adds its groups (additive keys: the contract of `kunskapsbank search --json` is kept)."""
+    data = results.to_json()
+    signed_in = current_user(request) is not None
+    data["hits"] = example_search.decorate_hits(request.app.state.kb, results, signed_in)
+    if params.good_examples:
+        data["mode"] = example_search.MODE
+        data["groups"], data["total_groups"] = example_groups(request, params, results)
+    return data
+
+
+def example_groups(request: Request, params: SearchParams, results: SearchResults) -> tuple[list[dict], int]:
+    if not results.total:
+        return [], 0
+    return example_search.example_groups(request.app.state.kb, params.q, params.filters(visibility_for(request)),
+                                         params.offset, params.limit, current_user(request) is not None)
 
 
 def _page_count(results: SearchResults, params: SearchParams) -> int:
@@ -90,6 +123,8 @@ def facet_label(kb, field: str, value) -> str:
         return entity["name"] if entity else str(value)
     if field == "doc_type":
         return DOC_TYPE_NAMES.get(str(value), str(value))
+    if field == "section_type":
+        return example_search.section_label(str(value)) or str(value)
     return str(value)
 
 
@@ -121,17 +156,21 @@ def facets_shown(request: Request, params: SearchParams, results: SearchResults)
 
 @router.get("/api/search", tags=["sök"], summary="Sök i stycken (samma objekt som `kunskapsbank search --json`)")
 def api_search(request: Request, params: Annotated[SearchParams, Depends()]) -> JSONResponse:
-    return JSONResponse(run_search(request, params).to_json())
+    return JSONResponse(search_json(request, params, run_search(request, params)))
 
 
 @router.get("/sok", response_class=HTMLResponse, tags=["sidor"], summary="Sökresultat (HTML; ?format=json ger JSON)")
 def search_page(request: Request, params: Annotated[SearchParams, Depends()], format: str = "html"):
     results = run_search(request, params)
-    return respond(request, results.to_json(), "search.html", name="results",
+    data = search_json(request, params, results)
+    pages = _page_count(results, params)
+    if params.good_examples:  # pages count groups (projects)
+        pages = -(-data["total_groups"] // params.limit)
+    return respond(request, data, "search.html", name="results",
                    partial="_results.html" if is_htmx_for(request, "resultat") else None,
                    params=params, facets=facets_shown(request, params, results), current=params.as_dict(),
                    document_filter=document_filter(request, params),
-                   page_number=params.offset // params.limit + 1, pages=_page_count(results, params), nav="sok")
+                   page_number=params.offset // params.limit + 1, pages=pages, nav="sok")
 
 
 RECENT_DOCUMENTS = 6

@@ -45,7 +45,7 @@ def goal_link_json(frameworks: Frameworks, link: dict) -> dict | None:
         "kind": link["kind"],
         "evidence": link.get("evidence", []),
         "url": urls.goal(goal.global_id),
-        # the linker's structured evidence (links stored since migration 0005; [] and None before)
+        # the linker's structured evidence (links stored since migration 0008; [] and None before)
         "evidence_sentences": link.get("evidence_sentences") or [],
         "resembles": link.get("resembles"),
     }
@@ -65,3 +65,21 @@ def passage_json(p: PassageRecord, frameworks: Frameworks, links: list[dict], en
         "goal_links": [j for j in (goal_link_json(frameworks, link) for link in links) if j],
         "entities": [dict(e, url=urls.entity(e["id"])) for e in entities],
     }
+
+
+def project_card_json(card: dict) -> dict:
+    """A merged project card (ingest.store.project_cards) with links: goals to their pages, results to the
+    passages they come from. The same shape for /api/entities/{id} and `kunskapsbank entities --json`."""
+    card = dict(card)
+
+    def sourced(item: dict | None) -> dict | None:  # evidence as links too: the page shows them
+        return dict(item, sources=[urls.passage(p) for p in item["passage_ids"]]) if item else item
+    card["owner"] = sourced(card["owner"])
+    card["period"] = sourced(card["period"])
+    for field in ("partners", "financing", "target_groups"):
+        card[field] = [sourced(item) for item in card[field]]
+    card["goals"] = [dict(g, url=urls.goal(g["goal_id"]), followup_url=urls.followup(g["goal_id"]))
+                     for g in card["goals"]]
+    card["results"] = [dict(r, url=urls.passage(r["passage_id"]) if r["passage_id"] else None)
+                       for r in card["results"]]
+    return card

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ingest.convert import registry
 from ingest.store.upload_jobs import UploadJobStore
+from ingest.text_safety import strip_invisible
 from webapp.urls import urls
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,10 @@ ALLOWED_SUFFIXES = frozenset(registry.extensions())  # what the converter regist
 
 
 def safe_file_name(name: str) -> str:
-    """The base name only, without path parts, control characters or anything a shell or URL dislikes."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
+    """The base name only, without path parts, control characters, bidi controls and invisible characters
+    (`ingest.text_safety`), or anything a shell or URL dislikes."""
+    # strip first, normalise after: a removed character may stand between a letter and its accent
+    name = unicodedata.normalize("NFC", strip_invisible(name or "")).replace("\\", "/").split("/")[-1]
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]+", "_", name).strip(" .")
     name = re.sub(r"\s+", " ", name)
     stem, dot, suffix = name.rpartition(".")

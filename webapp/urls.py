@@ -68,11 +68,22 @@ class Urls:
     def goal(self, goal_id: str, min_score: float | None = None) -> str:
         return "/mal/" + _segment(goal_id) + query_string({"min": min_score})
 
+    def followup(self, goal_id: str, params: dict | None = None, **changes) -> str:
+        """The follow-up view of a goal: the projects that contribute to it (filters as query)."""
+        return "/mal/" + _segment(goal_id) + "/insatser" + query_string(params, **changes)
+
+    def followup_download(self, goal_id: str, kind: str, params: dict | None = None) -> str:
+        """The follow-up view as a file: kind "csv" or "xlsx"."""
+        return "/mal/" + _segment(goal_id) + "/insatser." + kind + query_string(params)
+
     def entities(self, entity_type: str | None = None) -> str:
         return "/entiteter" + query_string({"type": entity_type})
 
     def entity(self, entity_id: str) -> str:
         return "/entiteter/" + _segment(entity_id)
+
+    def project_card_form(self, entity_id: str) -> str:
+        return "/entiteter/" + _segment(entity_id) + "/kort"
 
     def upload(self) -> str:
         return "/ladda-upp"
@@ -92,6 +103,15 @@ class Urls:
     def admin_retrain(self) -> str:
         """The form that retrains the goal linker."""
         return "/admin/trana-om"
+
+    def good_examples(self, goal_id: str | None = None) -> str:
+        return "/goda-exempel" + query_string({"mal": goal_id})
+
+    def good_examples_feed(self, goal_id: str | None = None) -> str:
+        return "/goda-exempel.atom" + query_string({"mal": goal_id})
+
+    def mark_good_example(self) -> str:
+        return "/goda-exempel/markera"
 
     # -- JSON --------------------------------------------------------------------------------
     def as_json(self, page_url: str) -> str:
@@ -117,11 +137,23 @@ class Urls:
     def api_entity(self, entity_id: str) -> str:
         return "/api/entities/" + _segment(entity_id)
 
+    def api_project_card(self, entity_id: str) -> str:
+        return "/api/entities/" + _segment(entity_id) + "/card"
+
+    def api_followup(self, goal_id: str, params: dict | None = None) -> str:
+        return "/api/goals/" + _segment(goal_id) + "/projects" + query_string(params)
+
     def api_upload_status(self, job_id: str) -> str:
         return "/api/uploads/" + _segment(job_id)
 
     def api_retrain(self) -> str:
         return "/api/admin/goals/retrain"
+
+    def api_good_examples(self, goal_id: str | None = None) -> str:
+        return "/api/good-examples" + query_string({"mal": goal_id})
+
+    def api_good_example(self, kind: str, target_id: str) -> str:
+        return f"/api/good-examples/{_segment(kind)}/" + _segment(target_id)
 
 
 urls = Urls()

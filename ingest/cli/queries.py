@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import sys
 
-from ingest.cli._common import EXIT_OK, data_dir, open_index, print_json
+from ingest.cli._common import EXIT_OK, EXIT_USAGE, data_dir, open_index, print_json
 
 
 def cmd_search(args) -> int:
+    from ingest.enrich.section_types import good_example_preferences, vocabulary
     from search import Filters
 
+    vocab = vocabulary()
+    unknown = [s for s in args.section or [] if s not in vocab.types]
+    if unknown:
+        print(f"Okänd typ av avsnitt: {', '.join(unknown)}. Välj bland: {', '.join(vocab.types)}.", file=sys.stderr)
+        return EXIT_USAGE
     _, index = open_index(data_dir(args))
     filters = Filters(
         organisation=args.org or [],
@@ -16,8 +22,10 @@ def cmd_search(args) -> int:
         year=args.year or [],
         goal=args.goal or [],
         entity=args.entity or [],
+        section_type=args.section or [],
         document_id=args.document,
         visibility=("public",) if args.public_only else ("public", "internal"),
+        prefer=good_example_preferences(vocab) if args.good_examples else (),
     )
     results = index.search(args.query, filters, limit=args.limit, offset=args.offset, group=args.group and not args.document)
     if args.json:
@@ -35,7 +43,9 @@ def cmd_search(args) -> int:
         page = f", s. {hit.page}" if hit.page else ""
         snippet = html.unescape(re.sub(r"</?mark>", "*", hit.snippet))
         where = " — ".join(part for part in (hit.title, hit.heading) if part)  # passages before any heading have none
-        print(f"\n{number}. {where}{page}  [{hit.url}]")
+        label = vocab.label(hit.section_type) if hit.section_type else ""
+        kind = f" ({label})" if label and label.lower() != (hit.heading or "").lower() else ""
+        print(f"\n{number}. {where}{kind}{page}  [{hit.url}]")
         print(f"   {snippet}")
         if hit.more_in_document:
             print(f"   (+{hit.more_in_document} i samma dokument)  --document {hit.document_id}")
@@ -66,6 +76,15 @@ def cmd_entities(args) -> int:
     catalogue = Catalogue(data_dir(args).catalogue)
     items = catalogue.entities(args.type, ("public", "internal"))
     if args.json:
+        projects = [item for item in items if item["type"] == "project"]
+        if projects:  # each project with its card, as /api/entities/{id} gives it
+            from ingest.enrich import shared
+            from ingest.store.project_cards import project_cards
+            from webapp.serialise import project_card_json
+
+            cards = project_cards(catalogue, projects, ("public", "internal"), shared.frameworks())
+            for item in projects:
+                item["card"] = project_card_json(cards[item["id"]])
         print_json(items)
     else:
         for item in items:
@@ -133,6 +152,10 @@ def add_commands(sub, common) -> None:
     p.add_argument("--year", action="append", type=int, help="filtrera på år")
     p.add_argument("--goal", action="append", help="filtrera på mål-id, t.ex. rus-vastmanland:delmal-17")
     p.add_argument("--entity", action="append", help="filtrera på entitets-id")
+    p.add_argument("--section", action="append", metavar="TYP",
+                   help="filtrera på typ av avsnitt, t.ex. resultat, lardomar (kan upprepas)")
+    p.add_argument("--goda-exempel", dest="good_examples", action="store_true",
+                   help="resultat och lärdomar i projektrapporter först, markerade goda exempel högst")
     p.add_argument("--document", metavar="ID", help="sök bara i ett dokument (dokument-id, visar alla dess träffar)")
     p.add_argument("--no-group", "--all-passages", dest="group", action="store_false",
                    help="visa alla träffande stycken, inte bara det bästa per dokument")

@@ -1,4 +1,6 @@
-"""The `user` command: add, remove and list editors and administrators, and make API tokens."""
+"""The `user` command: add, remove, list, disable and enable users, change passwords, make API tokens.
+
+Every change is written to the audit log with the person at the keyboard as actor."""
 from __future__ import annotations
 
 import sys
@@ -23,6 +25,10 @@ def _read_new_password(args) -> str | None:
     return first
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def cmd_user(args) -> int:
     from webapp.accounts import Accounts
 
@@ -45,6 +51,38 @@ def cmd_user(args) -> int:
             return EXIT_SOME_FAILED
         accounts.audit(cli_actor(), "user.remove", args.name.strip().lower(), {})
         print(f"Användaren {args.name.strip().lower()} är borttagen, liksom dess API-nycklar.")
+        return EXIT_OK
+    if args.user_command == "passwd":
+        name = args.name.strip().lower()
+        if not accounts.exists(name):  # before asking for a password
+            print(f"Användaren {name} finns inte.", file=sys.stderr)
+            return EXIT_SOME_FAILED
+        password = _read_new_password(args)
+        if password is None:
+            return EXIT_USAGE
+        try:
+            revoked = accounts.set_password(name, password)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
+        accounts.audit(cli_actor(), "user.passwd", name, {"tokens_revoked": revoked})
+        print(f"Lösenordet för {name} är bytt. Alla inloggningar har avslutats och "
+              f"{_count(revoked, 'API-nyckel', 'API-nycklar')} har återkallats.")
+        return EXIT_OK
+    if args.user_command in ("disable", "enable"):
+        disable = args.user_command == "disable"
+        try:
+            accounts.set_disabled(args.name, disable)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_SOME_FAILED
+        name = args.name.strip().lower()
+        accounts.audit(cli_actor(), f"user.{args.user_command}", name, {})
+        if disable:
+            print(f"Användaren {name} är avstängd. Alla inloggningar har avslutats; "
+                  "API-nycklarna gäller inte så länge kontot är avstängt.")
+        else:
+            print(f"Användaren {name} kan logga in igen. Tidigare inloggningar är fortfarande avslutade.")
         return EXIT_OK
     if args.user_command == "list":
         users = accounts.list_users()
@@ -83,5 +121,13 @@ def add_commands(sub, common) -> None:
     u = users.add_parser("list", parents=[common], help="lista användarna")
     u.add_argument("--json", action="store_true")
     u = users.add_parser("token", parents=[common], help="skapa en ny API-nyckel (visas en gång)")
+    u.add_argument("name", metavar="NAMN")
+    u = users.add_parser("passwd", parents=[common],
+                         help="byt lösenord; avslutar alla inloggningar och återkallar API-nycklarna")
+    u.add_argument("name", metavar="NAMN")
+    u.add_argument("--password-stdin", action="store_true", help="läs lösenordet från standard in")
+    u = users.add_parser("disable", parents=[common], help="stäng av en användare; avslutar alla inloggningar")
+    u.add_argument("name", metavar="NAMN")
+    u = users.add_parser("enable", parents=[common], help="låt en avstängd användare logga in igen")
     u.add_argument("name", metavar="NAMN")
     p.set_defaults(func=cmd_user)

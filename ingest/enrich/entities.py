@@ -36,9 +36,12 @@ _NAME_STOP = set(
     """har hade är var blev blir ska skulle kommer kan kunde som och eller men i på med om att
     syftar syftade startade pågår pågick genomfördes genomförs drivs drevs leds leddes finansieras
     finansierades avslutades inleddes visar visade där samt eftersom då när under efter inom mellan
-    vid hos till från the of där vilket""".split()
+    vid hos till från the of där vilket tillsammans gemensamt också även därför bland främst vidare längs
+    tar ger får gör går vill tog gav fick gjorde""".split()
 )
 _CONNECTORS = {"för", "av", "i", "till", "och", "med", "på"}
+# Endings of Swedish finite verbs and supines ("jobbar", "tillgängliggör", "genomförts", "startade")
+_VERB_ENDING = re.compile(r"(?:ar|er|ör|ts|tt|ade|as)$")
 _ORG_RULES = [
     re.compile(r"\bRegion(?:en)?\s+[A-ZÅÄÖ][a-zåäöé]+(?:\s+län)?"),
     re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?s?\s+(?:kommun|stad|kommunalförbund)\b"),
@@ -141,12 +144,16 @@ class EntityExtractor:
             return None  # "projektet syftar till …": no name
         words = [first.group(0)]
         offset = first.end()
-        for m in re.finditer(r"\s+([\w+:-]+)", rest[offset:]):
-            if m.start() != 0 or len(words) >= 6:
+        while len(words) < 6:  # word by word from where the name has got to ("Vård nära hemmet i Sala")
+            m = re.match(r"\s+([\w+-]+(?::\w+)?)", rest[offset:])
+            if m is None:
                 break
             word = m.group(1)
             if word.lower() in _NAME_STOP - _CONNECTORS or (word.islower() and len(word) > 14):
                 break
+            if (len(words) >= 2 and word.islower() and words[-1].lower() not in _CONNECTORS
+                    and _VERB_ENDING.search(word)):
+                break  # "Kreativa rum jobbar …", "Se och vårda tillgängliggör …": the clause's verb ends the name
             words.append(word)
             offset += m.end()
             rest_after = rest[offset:]

@@ -1,10 +1,10 @@
 """Fingerprints of what made a stored document: the knowledge behind its entities and goal links, and
 the readers behind its text and metadata.
 
-Goal frameworks, gazetteers, synonyms, the Swedish analysis and the enrichment code: when any of them
-changes, stored documents are out of date although their files are not, and `kunskapsbank reanalyse`
-(run by `ingest` too) links them again from their stored text. When the converters or the metadata
-rules change, the next ingest reads unchanged files again.
+Goal frameworks, gazetteers, synonyms, section-type rules, the Swedish analysis and the enrichment code:
+when any of them changes, stored documents are out of date although their files are not, and `kunskapsbank
+reanalyse` (run by `ingest` too) links them again from their stored text. When the converters or the
+metadata rules change, the next ingest reads unchanged files again.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def knowledge_fingerprint(goals_dir: Path | None = None) -> str:
     sources = [
         (goals_dir, _files(goals_dir, ("*.yaml", "*.yml"))),
         (config.CORPUS_DIR, _files(config.CORPUS_DIR / "gazetteers", ("*.yaml", "*.yml"))
-         + [p for p in [config.CORPUS_DIR / "synonyms.yaml"] if p.is_file()]),
+         + [p for p in [config.CORPUS_DIR / "synonyms.yaml", config.CORPUS_DIR / "section_types.yaml"] if p.is_file()]),
         (ENRICH_CODE, _files(ENRICH_CODE, ("*.py",))),
     ]
     for root, files in sources:

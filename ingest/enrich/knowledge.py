@@ -108,6 +108,9 @@ class Knowledge:
                 )
                 mentions.append({"entity_id": mention.entity_key, "passage_id": passage.id,
                                  "surface": mention.surface, "start": start, "end": end})
+        from ingest.enrich.project_cards import attach_project_cards
+
+        attach_project_cards(passages, title, entities, mentions)  # each project entity gets its "facts"
         return list(entities.values()), mentions
 
 

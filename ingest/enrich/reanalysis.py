@@ -27,7 +27,10 @@ def reanalyse_document(catalogue, knowledge, fingerprint: str, document_id: str)
                         page_start=p.page_start, page_end=p.page_end) for p in catalogue.passages(doc.id)]
     reviews = catalogue.reviews_for_passages([p.id for p in passages])  # confirmed stay, rejected stay away
     entities, mentions, links = knowledge.analyse(passages, doc.title, doc.organisation, reviews=reviews)
-    return catalogue.replace_analysis(doc.id, mentions, entities, links, fingerprint)
+    from ingest.enrich.section_types import classify_passages
+
+    return catalogue.replace_analysis(doc.id, mentions, entities, links, fingerprint,
+                                      section_types=classify_passages(passages, doc.title))
 
 
 def reanalyse(catalogue, knowledge, fingerprint: str, document_ids: Iterable[str] | None = None,

@@ -14,8 +14,10 @@ import sqlite3
 from typing import Iterator
 
 from ingest.store.entity_queries import EntityQueries
+from ingest.store.example_queries import ExampleQueries
 from ingest.store.goal_links import GoalLinkQueries
 from ingest.store.goal_model_runs import GoalModelRuns
+from ingest.store.project_queries import ProjectQueries
 from ingest.store.records import (
     OVERRIDABLE_FIELDS, VISIBILITIES, Change, DocumentRecord, DocumentVersion, PassageRecord, now_iso,
 )
@@ -42,7 +44,7 @@ def content_hash(doc: DocumentRecord, passages: list[tuple[str, str]]) -> str:
     return digest.hexdigest()[:16]
 
 
-class Catalogue(GoalLinkQueries, GoalModelRuns, EntityQueries, SqliteFile):
+class Catalogue(GoalLinkQueries, GoalModelRuns, EntityQueries, ExampleQueries, ProjectQueries, SqliteFile):
     """Thread-safe access to the catalogue file: one connection per thread."""
 
     # -- documents ---------------------------------------------------------------------------
@@ -102,9 +104,10 @@ class Catalogue(GoalLinkQueries, GoalModelRuns, EntityQueries, SqliteFile):
 
     def replace_document(self, doc: DocumentRecord, sections: list[dict], passages: list[dict],
                          mentions: list[dict], entities: list[dict], links: list[dict],
-                         *, ingested_by: str = "") -> DocumentRecord:
+                         *, ingested_by: str = "", section_types: dict[str, str] | None = None) -> DocumentRecord:
         """Write a document and everything derived from it in one transaction; returns it as stored
-        (editors' corrections applied, new revision). A new file is kept as a new version."""
+        (editors' corrections applied, new revision). A new file is kept as a new version.
+        `section_types`: {passage id: type} (ingest.enrich.section_types)."""
         with self.transaction() as db:
             doc = self._apply_overrides(db, doc)
             doc.content_hash = content_hash(doc, [(p["id"], p["text"]) for p in passages])
@@ -125,6 +128,7 @@ class Catalogue(GoalLinkQueries, GoalModelRuns, EntityQueries, SqliteFile):
                   p["page_start"], p["page_end"], p["text"]) for p in passages],
             )
             self._write_analysis(db, doc.id, mentions, entities, links)
+            self._write_section_types(db, doc.id, section_types or {})
             doc.revision = self._record_change(db, doc.id, "content")
             last = db.execute("SELECT sha256 FROM document_versions WHERE document_id = ? ORDER BY revision DESC "
                               "LIMIT 1", (doc.id,)).fetchone()
@@ -138,14 +142,17 @@ class Catalogue(GoalLinkQueries, GoalModelRuns, EntityQueries, SqliteFile):
         return doc
 
     def replace_analysis(self, document_id: str, mentions: list[dict], entities: list[dict], links: list[dict],
-                         fingerprint: str) -> bool:
-        """New entities and goal links for a stored document (after the knowledge changed); text untouched."""
+                         fingerprint: str, section_types: dict[str, str] | None = None) -> bool:
+        """New entities and goal links (and section types, when given) for a stored document (after the
+        knowledge changed); text untouched."""
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
                 return False
             db.execute("DELETE FROM mentions WHERE document_id = ?", (document_id,))
             db.execute("DELETE FROM goal_links WHERE document_id = ?", (document_id,))
             self._write_analysis(db, document_id, mentions, entities, links)
+            if section_types is not None:
+                self._write_section_types(db, document_id, section_types)
             db.execute("UPDATE documents SET analysis_fingerprint = ? WHERE id = ?", (fingerprint, document_id))
             self._record_change(db, document_id, "analysis")
         return True
@@ -201,6 +208,7 @@ class Catalogue(GoalLinkQueries, GoalModelRuns, EntityQueries, SqliteFile):
             [(m["entity_id"], m["passage_id"], document_id, m["surface"], m["start"], m["end"]) for m in mentions],
         )
         self._write_goal_links(db, document_id, links)
+        self._write_project_facts(db, document_id, entities)  # project cards: facts the analysis attached
         db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
 
     def _apply_overrides(self, db: sqlite3.Connection, doc: DocumentRecord) -> DocumentRecord:

@@ -1,10 +1,10 @@
 """Goal links in the catalogue: writing them with their evidence, reading them with people's verdicts
 applied, and recording verdicts.
 
-The verdict rule lives in one place, the `reviewed_links` view (migrations 0002, 0005): rejected links are
+The verdict rule lives in one place, the `reviewed_links` view (migrations 0002, 0008): rejected links are
 gone, confirmed ones count as certain, and links a person added count too. Every query here reads that
 view. A link's evidence is its word list (`evidence`, every row) and, from the trained linker on, the
-sentences that carry it with their marked words and what it resembles (`evidence_detail`, migration 0005).
+sentences that carry it with their marked words and what it resembles (`evidence_detail`, migration 0008).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def evidence_detail_json(link: dict) -> str:
 
 def with_evidence_detail(row) -> dict:
     """A link row's evidence as the API gives it: the word list, and the sentences and resemblance when
-    the row has them ([] and None for rows written before migration 0005 or added by a person)."""
+    the row has them ([] and None for rows written before migration 0008 or added by a person)."""
     detail = json.loads(row["evidence_detail"] or "{}")
     return {"evidence": json.loads(row["evidence"]), "evidence_sentences": detail.get("evidence_sentences", []),
             "resembles": detail.get("resembles")}

@@ -50,13 +50,16 @@ def index_docs_for(catalogue: Catalogue, doc: DocumentRecord, frameworks=None) -
     goals = {pid: with_ancestors(g, frameworks)
              for pid, g in catalogue.goal_ids_for_passages(ids, GOAL_FACET_MIN_SCORE).items()}
     entities = catalogue.entities_for_passages(ids)
+    section_types = catalogue.section_types_for_document(doc.id)
+    good_examples = catalogue.good_example_passages(doc.id)
     state = document_state(doc)
     return [
         IndexDoc(
             passage_id=p.id, document_id=doc.id, title=doc.title, heading=p.heading, heading_path=p.heading_path,
             text=p.text, page=p.page_start, ord=p.ord, organisation=doc.organisation, doc_type=doc.doc_type,
             year=doc.year, visibility=doc.visibility, goal_ids=goals.get(p.id, []),
-            entity_ids=[e["id"] for e in entities.get(p.id, [])], state=state,
+            entity_ids=[e["id"] for e in entities.get(p.id, [])], section_type=section_types.get(p.id, ""),
+            good_example=p.id in good_examples, state=state,
         )
         for p in passages
     ]

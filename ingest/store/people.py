@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Sequence
 
 from ingest.store.sqlite_file import SqliteFile
 
@@ -43,24 +44,32 @@ class PeopleStore(SqliteFile):
         ).fetchall()
         return [dict(r, disabled=bool(r["disabled"])) for r in rows]
 
-    def update_password_hash(self, username: str, password_hash: str, *, only_if: str | None = None,
-                             end_sessions: bool = True) -> bool:
-        """Set a new hash (when `only_if` is given, only if the stored one is still that); a new password
-        ends the user's sessions."""
+    def rehash_password(self, username: str, password_hash: str, *, only_if: str) -> bool:
+        """The same password under stronger parameters, only if the stored hash is still `only_if`."""
         with self.transaction() as db:
-            sql, params = "UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username]
-            if only_if is not None:
-                sql, params = sql + " AND password_hash = ?", params + [only_if]
-            if db.execute(sql, params).rowcount == 0:
-                return False
-            if end_sessions:
-                db.execute("DELETE FROM sessions WHERE username = ?", (username,))
-        return True
+            return db.execute("UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
+                              (password_hash, username, only_if)).rowcount > 0
+
+    def replace_password(self, username: str, password_hash: str) -> int | None:
+        """A new password: the user's sessions end and their API tokens are revoked, in the same
+        transaction. The number of tokens revoked, or None when there is no such user."""
+        with self.transaction() as db:
+            if db.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                          (password_hash, username)).rowcount == 0:
+                return None
+            db.execute("DELETE FROM sessions WHERE username = ?", (username,))
+            return db.execute("DELETE FROM api_tokens WHERE username = ?", (username,)).rowcount
 
     def set_disabled(self, username: str, disabled: bool) -> bool:
+        """Disabling ends the user's sessions for good (enabling again revives none); API tokens are only
+        refused while the account is disabled."""
         with self.transaction() as db:
-            return db.execute("UPDATE users SET disabled = ? WHERE username = ?",
-                              (int(bool(disabled)), username)).rowcount > 0
+            if db.execute("UPDATE users SET disabled = ? WHERE username = ?",
+                          (int(bool(disabled)), username)).rowcount == 0:
+                return False
+            if disabled:
+                db.execute("DELETE FROM sessions WHERE username = ?", (username,))
+        return True
 
     # -- sessions ----------------------------------------------------------------------------
     def insert_session(self, token_hash: str, username: str, created_at: float) -> None:
@@ -118,16 +127,44 @@ class PeopleStore(SqliteFile):
                                (max(0, int(limit)),)).fetchall()
         return [dict(r, detail=json.loads(r["detail"] or "{}")) for r in rows]
 
-    # -- failed logins -----------------------------------------------------------------------
-    def add_login_failure(self, key: str, at: float, forget_before: float) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT INTO login_attempts (key, at) VALUES (?, ?)", (key, at))
-            db.execute("DELETE FROM login_attempts WHERE at < ?", (forget_before,))  # keep the table small
+    # -- login back-off ---------------------------------------------------------------------
+    def claim_login_attempt(self, counters: Sequence, now: float, *, tidy_before: float) -> dict[str, float]:
+        """Count one login attempt on every counter, atomically across processes, before its password is
+        checked: the waits still running, by key (and nothing counted), or {} once the attempt is counted
+        as a failure on each (a success undoes that: `settle_login_success`).
 
-    def count_login_failures(self, key: str, since: float) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM login_attempts WHERE key = ? AND at >= ?",
-                               (key, since)).fetchone()[0]
-
-    def clear_login_failures(self, key: str) -> None:
+        Each counter has `key`, `forget_before(now)` (older counts start again) and
+        `wait_after(failures)` (seconds, the policy of `webapp.login_limits`)."""
         with self.transaction() as db:
-            db.execute("DELETE FROM login_attempts WHERE key = ?", (key,))
+            rows = {c.key: db.execute("SELECT failures, last_at, blocked_until FROM login_backoff WHERE key = ?",
+                                      (c.key,)).fetchone() for c in counters}
+            waits = {key: row["blocked_until"] - now for key, row in rows.items()
+                     if row is not None and row["blocked_until"] > now}
+            if waits:
+                return waits
+            for counter in counters:
+                row = rows[counter.key]
+                failures = 1 + (row["failures"] if row is not None and row["last_at"] >= counter.forget_before(now) else 0)
+                db.execute("""INSERT INTO login_backoff (key, failures, last_at, blocked_until) VALUES (?,?,?,?)
+                              ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,
+                                  last_at = excluded.last_at, blocked_until = excluded.blocked_until""",
+                           (counter.key, failures, now, now + counter.wait_after(failures)))
+            db.execute("DELETE FROM login_backoff WHERE last_at < ?", (tidy_before,))  # keep the table small
+        return {}
+
+    def settle_login_success(self, cleared: Sequence, uncounted: Sequence) -> None:
+        """After a right password: `cleared` counters start again from nothing; `uncounted` ones (an address
+        many people share) only lose the attempt counted for this success."""
+        with self.transaction() as db:
+            for counter in cleared:
+                db.execute("DELETE FROM login_backoff WHERE key = ?", (counter.key,))
+            for counter in uncounted:
+                row = db.execute("SELECT failures, last_at FROM login_backoff WHERE key = ?", (counter.key,)).fetchone()
+                if row is not None:
+                    failures = max(0, row["failures"] - 1)
+                    db.execute("UPDATE login_backoff SET failures = ?, blocked_until = ? WHERE key = ?",
+                               (failures, row["last_at"] + counter.wait_after(failures), counter.key))
+
+    def login_counts(self) -> dict[str, int]:
+        """Failures counted per key (for tests and the curious admin)."""
+        return {r["key"]: r["failures"] for r in self.db.execute("SELECT key, failures FROM login_backoff")}

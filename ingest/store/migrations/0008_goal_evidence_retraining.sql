@@ -1,4 +1,4 @@
--- 0005: the goal linker's structured evidence is kept with each link, and the linker can be retrained
+-- 0008: the goal linker's structured evidence is kept with each link, and the linker can be retrained
 -- from people's verdicts (`kunskapsbank goals retrain`, the admin page's button).
 
 -- {"evidence_sentences": [{"text", "marks": [[start, end], ...]}], "resembles": "…"}; older rows keep '{}'
