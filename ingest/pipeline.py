@@ -59,6 +59,13 @@ class IngestReport:
         }
 
 
+def fingerprint_of(knowledge) -> str:
+    """The fingerprint of the knowledge that analysed a document (see ingest.enrich.shared)."""
+    from ingest.enrich import shared
+
+    return getattr(knowledge, "fingerprint", "") or shared.fingerprint()
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -97,11 +104,12 @@ class Ingester:
 
     @property
     def knowledge(self):
-        if self._knowledge is None:
-            from ingest.enrich import shared
+        """The knowledge given, or the catalogue's: a retrain (in any process) is picked up at the next file."""
+        if self._knowledge is not None:
+            return self._knowledge
+        from ingest.enrich import shared
 
-            self._knowledge = shared.knowledge()
-        return self._knowledge
+        return shared.knowledge(catalogue=self.catalogue)
 
     @property
     def conversion_fingerprint(self) -> str:
@@ -116,9 +124,7 @@ class Ingester:
 
     @property
     def fingerprint(self) -> str:
-        from ingest.enrich import shared
-
-        return shared.fingerprint()
+        return fingerprint_of(self.knowledge)
 
     # -- public ------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | os.PathLike], *, visibility: str | None = None,
@@ -183,8 +189,9 @@ class Ingester:
         batching, self._batching = self._batching, True
         try:
             for start in range(0, len(stale), INDEX_BATCH):
+                knowledge = self.knowledge  # one model and its fingerprint for the whole batch
                 with writer_lock(self.data.root):
-                    batch = reanalyse(self.catalogue, self.knowledge, self.fingerprint,
+                    batch = reanalyse(self.catalogue, knowledge, fingerprint_of(knowledge),
                                       stale[start:start + INDEX_BATCH], progress=progress)
                 self._pending_index += batch
                 self.flush_index()
@@ -255,8 +262,11 @@ class Ingester:
         if not passages:
             return self._fail(report, path, source, name, sha, "Filen innehåller ingen läsbar text.")
         warnings = list(converted.warnings)
+        knowledge = self.knowledge  # the links and the fingerprint stored with them come from one model
         try:
-            entities, mentions, links = self.knowledge.analyse(passages, meta["title"])
+            entities, mentions, links = knowledge.analyse(
+                passages, meta["title"], meta["organisation"],
+                reviews=self.catalogue.reviews_for_passages([p.id for p in passages]))
         except Exception as exc:  # entity/goal analysis must never cost us the document itself
             logger.exception("entity/goal analysis failed for %s", path)
             entities, mentions, links = [], [], []
@@ -278,7 +288,7 @@ class Ingester:
             original_path=original,
             warnings=warnings,
             ingested_at=now_iso(),
-            analysis_fingerprint=self.fingerprint,
+            analysis_fingerprint=fingerprint_of(knowledge),
             conversion_fingerprint=self.conversion_fingerprint,
             ocr_pages=list(converted.ocr_pages),
         )
@@ -331,10 +341,11 @@ class Ingester:
                 touched |= self.catalogue.set_visibility(existing.id, visibility)
                 if visibility == "public":
                     self._audit("document.publish", existing.id, {"file_name": existing.file_name})
-            if existing.analysis_fingerprint != self.fingerprint:
+            knowledge = self.knowledge
+            if existing.analysis_fingerprint != fingerprint_of(knowledge):
                 from ingest.enrich.reanalysis import reanalyse_document
 
-                touched |= reanalyse_document(self.catalogue, self.knowledge, self.fingerprint, existing.id)
+                touched |= reanalyse_document(self.catalogue, knowledge, fingerprint_of(knowledge), existing.id)
         if touched:
             self.index_document(existing.id)
 

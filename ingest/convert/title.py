@@ -108,7 +108,8 @@ def _is_generic(text: str) -> bool:
 
 def _noise(text: str) -> bool:
     return bool(_PAGE_NUMBER.match(text) or _DOT_LEADER.search(text) or _DOMAIN.match(text)
-                or not re.search(r"[^\W\d_]", text) or is_date_line(text))
+                or not re.search(r"[^\W\d_]", text) or is_date_line(text)
+                or text.lstrip().startswith("|"))  # a row of a plain-text (Markdown) table
 
 
 def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: False) -> TitleBlock:
