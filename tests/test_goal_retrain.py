@@ -115,21 +115,7 @@ def test_goals_retrain_keeps_confirmed_links_and_rejected_ones_away(tmp_path: Pa
 
 
 # -- learning, measured on a held-out split ---------------------------------------------------------
-def _accuracy(linker, items: list[dict]) -> float:
-    """Mean of målområde top-1, delmål top-3 and Westum område top-1 hits on labelled descriptions."""
-    hits, n = 0, 0
-    for item in items:
-        scores = linker.inferred_scores(item["text"])
-        rank = lambda prefix: sorted((g for g in scores if g.startswith(prefix)), key=lambda g: -scores[g])  # noqa: E731
-        hits += rank("rus-vastmanland:malomrade")[0] == item["malomrade"]
-        n += 1
-        if item.get("delmal"):
-            hits += bool(set(rank("rus-vastmanland:delmal")[:3]) & set(item["delmal"]))
-            n += 1
-        if item.get("westum"):
-            hits += rank("natverk-westum:omrade")[0] == item["westum"]
-            n += 1
-    return hits / n
+from tests.test_goal_learning import _accuracy  # noqa: E402  (one definition of the accuracy measured)
 
 
 def test_accuracy_rises_when_people_review_links_and_the_linker_is_retrained(tmp_path: Path, monkeypatch):
