@@ -1,18 +1,24 @@
-"""Ranking evaluation: Success@1, Success@3 and MRR@10 over bench/search_queries.yaml.
+"""Ranking evaluation: Success@1, Success@3 and MRR@10 over bench/search_queries.yaml, overall and per kind,
+and separately over the held-out queries of bench/search_queries_heldout.yaml (never tuned on).
 
 Compares our engine with a plain-BM25 Whoosh baseline (StandardAnalyzer + Whoosh's bundled Snowball
 Swedish stemmer, one body field, default QueryParser) and with ablations (decompounding off,
 synonyms off). Ranking is evaluated on passages (group=False).
 
-Passage source (one function, `load_passages`): the ingest catalogue when --catalogue is given,
-otherwise the seed .txt files plus ../shared/corpus-real through ingest.convert.
+Passage source: the ingest catalogue when --catalogue is given, otherwise the seed .txt files, the sample
+corpus's project reports (corpus/documents/projekt_*, the documents that are not seeds) and
+../shared/corpus-real, through ingest.convert (`bench/passages.py`). --cache keeps them in a file
+(reading them takes ~45 s). --save writes every query's rank as JSON; --compare prints the change
+from such a file per kind (before/after a change of the engine).
 
-    python bench/eval_search.py [--catalogue data/catalogue.sqlite3] [--verbose]
+    python bench/eval_search.py [--catalogue data/catalogue.sqlite3] [--verbose] [--ours-only]
+        [--cache /tmp/eval-passages.pickle] [--save after.json] [--compare before.json]
 """
 from __future__ import annotations
 
 import argparse
-import re
+import json
+import pickle
 import sys
 import tempfile
 import time
@@ -25,7 +31,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from search import IndexDoc, SearchIndex  # noqa: E402
-from passages import load_passages  # noqa: E402
+from passages import load_passages, passages_from_files  # noqa: E402
+
+QUERIES = ROOT / "bench" / "search_queries.yaml"
+HELD_OUT = ROOT / "bench" / "search_queries_heldout.yaml"
+PROJECT_REPORTS = sorted(p for p in (ROOT / "corpus" / "documents").glob("projekt_*") if p.suffix in (".pdf", ".docx"))
+
+
+def read_passages(catalogue: Path | None, include_real: bool, projects: bool, cache: Path | None) -> list[IndexDoc]:
+    key = {"catalogue": str(catalogue), "real": include_real, "projects": projects}
+    if cache and cache.is_file():
+        stored = pickle.loads(cache.read_bytes())
+        if stored["key"] == key:
+            return stored["docs"]
+    docs = load_passages(catalogue, include_real=include_real)
+    if projects and not catalogue:
+        docs += passages_from_files(PROJECT_REPORTS)
+    if cache:
+        cache.write_bytes(pickle.dumps({"key": key, "docs": docs}))
+    return docs
 
 
 def _norm(text: str) -> str:
@@ -129,70 +153,129 @@ class Bm25Baseline:
 
 
 def evaluate(system, queries: list[Query], k: int = 10) -> dict:
-    s1 = s3 = rr = 0.0
-    per_kind: dict[str, list[float]] = {}
     rows = []
     t = time.perf_counter()
     for query in queries:
         ranked = system.ranked(query.q, k)
         rank = next((i + 1 for i, pid in enumerate(ranked) if pid in query.relevant), None)
-        s1 += rank == 1
-        s3 += rank is not None and rank <= 3
-        r = 1.0 / rank if rank else 0.0
-        rr += r
-        per_kind.setdefault(query.kind, []).append(r)
         rows.append((query.q, rank))
-    n = max(1, len(queries))
-    return {"S@1": s1 / n, "S@3": s3 / n, "MRR@10": rr / n, "rows": rows,
-            "ms_per_query": (time.perf_counter() - t) * 1000 / n,
-            "per_kind": {kind: sum(v) / len(v) for kind, v in per_kind.items()}}
+    out = summary([(q.kind, rank) for q, (_q, rank) in zip(queries, rows)])
+    out.update(rows=rows, ms_per_query=(time.perf_counter() - t) * 1000 / max(1, len(queries)))
+    return out
+
+
+def summary(kind_ranks: list[tuple[str, int | None]]) -> dict:
+    """S@1, S@3, MRR@10 overall and (S@1, MRR@10, count) per kind, from (kind, rank or None) pairs."""
+    def figures(ranks):
+        n = max(1, len(ranks))
+        return {"S@1": sum(r == 1 for r in ranks) / n, "S@3": sum(r is not None and r <= 3 for r in ranks) / n,
+                "MRR@10": sum(1.0 / r for r in ranks if r) / n, "n": len(ranks)}
+
+    out = figures([r for _k, r in kind_ranks])
+    kinds = sorted({k for k, _r in kind_ranks})
+    out["per_kind"] = {k: figures([r for kk, r in kind_ranks if kk == k]) for k in kinds}
+    return out
+
+
+def print_table(title: str, results: list[tuple[str, dict, float]], queries: list[Query]) -> None:
+    """Overall S@1, S@3, MRR@10 per system, then the same three per kind of query, systems side by side."""
+    kinds = sorted({q.kind for q in queries})
+    print(f"\n{title}")
+    head = f"{'system':32} {'S@1':>6} {'S@3':>6} {'MRR@10':>7} {'ms/q':>6}"
+    print(head)
+    print("-" * len(head))
+    for name, r, _build in results:
+        print(f"{name:32} {r['S@1']:6.3f} {r['S@3']:6.3f} {r['MRR@10']:7.3f} {r['ms_per_query']:6.1f}")
+    print(f"\nper kind, S@1 / S@3 / MRR@10:")
+    print(f"{'kind (queries)':20} " + " ".join(f"{name[:18]:>18}" for name, _r, _b in results))
+    for kind in kinds:
+        cells = []
+        for _name, r, _build in results:
+            k = r["per_kind"][kind]
+            cells.append(f"{k['S@1']:.2f}/{k['S@3']:.2f}/{k['MRR@10']:.2f}".rjust(18))
+        print(f"{kind + ' (' + str(results[0][1]['per_kind'][kind]['n']) + ')':20} " + " ".join(cells))
+
+
+def print_comparison(title: str, before: dict, after_rows: list[tuple[str, int | None]], queries: list[Query]) -> None:
+    """Before (a --save file) and after, overall and per kind, over the queries both have."""
+    old = {q: r for q, r in before.get("rows", [])}
+    common = [(q, r) for q, r in zip(queries, [r for _q, r in after_rows]) if q.q in old]
+    b = summary([(q.kind, old[q.q]) for q, _r in common])
+    a = summary([(q.kind, r) for q, r in common])
+    print(f"\n{title}: before -> after ({len(common)} queries)")
+    metrics = ("S@1", "S@3", "MRR@10")
+    print(f"  {'':20} " + " ".join(f"{m:>15}" for m in metrics))
+
+    def line(label, bk, ak):
+        worse = " WORSE" if any(ak[m] < bk[m] - 1e-9 for m in metrics) else ""
+        print(f"  {label:20} " + " ".join(f"{bk[m]:6.3f} -> {ak[m]:5.3f}" for m in metrics) + worse)
+
+    line(f"all ({a['n']})", b, a)
+    for kind in a["per_kind"]:
+        line(f"{kind} ({a['per_kind'][kind]['n']})", b["per_kind"][kind], a["per_kind"][kind])
+    changed = [(q.q, old[q.q], r) for q, r in common if old[q.q] != r]
+    for q, was, now in changed:
+        print(f"    {q[:50]:50} {str(was or '-'):>3} -> {str(now or '-'):>3}")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--catalogue", type=Path, help="read passages from the ingest catalogue (sqlite)")
-    ap.add_argument("--queries", type=Path, default=ROOT / "bench" / "search_queries.yaml")
+    ap.add_argument("--queries", type=Path, default=QUERIES)
+    ap.add_argument("--held-out", type=Path, default=HELD_OUT, help="queries reported apart (never tuned on)")
     ap.add_argument("--no-real", action="store_true", help="seeds only (skip ../shared/corpus-real)")
+    ap.add_argument("--no-projects", action="store_true", help="skip the sample corpus's project reports")
+    ap.add_argument("--cache", type=Path, help="keep the passages in this file between runs")
+    ap.add_argument("--ours-only", action="store_true", help="only our engine (no baseline, no ablations)")
+    ap.add_argument("--save", type=Path, help="write every query's rank (ours) as JSON")
+    ap.add_argument("--compare", type=Path, help="a --save file to compare with, per kind")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the rank of every query")
     args = ap.parse_args(argv)
 
     t = time.perf_counter()
-    docs = load_passages(args.catalogue, include_real=not args.no_real)
+    docs = read_passages(args.catalogue, not args.no_real, not args.no_projects, args.cache)
     print(f"passages: {len(docs)} from {len({d.document_id for d in docs})} documents "
           f"({time.perf_counter() - t:.1f} s to read)")
-    queries, problems = load_queries(args.queries, docs, document_names(docs, args.catalogue))
-    for p in problems:
-        print("LABEL PROBLEM:", p)
-    queries = [q for q in queries if q.relevant]
-    print(f"queries: {len(queries)} with at least one labelled passage found")
+    names = document_names(docs, args.catalogue)
+    sets = []
+    for label, path in (("tuned", args.queries), ("held-out", args.held_out)):
+        if not path or not path.is_file():
+            continue
+        queries, problems = load_queries(path, docs, names)
+        for p in problems:
+            print("LABEL PROBLEM:", p)
+        queries = [q for q in queries if q.relevant]
+        print(f"{label} queries ({path.name}): {len(queries)} with at least one labelled passage found")
+        sets.append((label, queries))
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        systems = [
-            OurSystem("ours", docs, work),
-            Bm25Baseline(docs, work),
-            OurSystem("ours, decompounding off", docs, work, decompound=False),
-            OurSystem("ours, synonyms off", docs, work, synonyms=False),
-            OurSystem("ours, both off", docs, work, decompound=False, synonyms=False),
-        ]
-        results = [(sys_.name, evaluate(sys_, queries), sys_.build_s) for sys_ in systems]
+        systems = [OurSystem("ours", docs, work)]
+        if not args.ours_only:
+            systems += [
+                Bm25Baseline(docs, work),
+                OurSystem("ours, decompounding off", docs, work, decompound=False),
+                OurSystem("ours, synonyms off", docs, work, synonyms=False),
+                OurSystem("ours, both off", docs, work, decompound=False, synonyms=False),
+            ]
+        evaluated = {label: [(s.name, evaluate(s, queries), s.build_s) for s in systems] for label, queries in sets}
 
-    kinds = sorted({q.kind for q in queries})
-    head = f"{'system':32} {'S@1':>6} {'S@3':>6} {'MRR@10':>7} {'ms/q':>6}  " + " ".join(f"{k[:8]:>8}" for k in kinds)
-    print()
-    print(head)
-    print("-" * len(head))
-    for name, r, _build in results:
-        print(f"{name:32} {r['S@1']:6.3f} {r['S@3']:6.3f} {r['MRR@10']:7.3f} {r['ms_per_query']:6.1f}  "
-              + " ".join(f"{r['per_kind'].get(k, 0):8.3f}" for k in kinds))
-    print("(per-kind columns: MRR@10 within that kind of query; counts: "
-          + ", ".join(f"{k}={sum(1 for q in queries if q.kind == k)}" for k in kinds) + ")")
-    if args.verbose:
-        print()
-        names = [n for n, _r, _b in results]
-        print(f"{'query':45} " + " ".join(f"{n[:12]:>12}" for n in names))
-        for i, q in enumerate(queries):
-            print(f"{q.q[:45]:45} " + " ".join(f"{str(r['rows'][i][1] or '-'):>12}" for _n, r, _b in results))
+    saved = {}
+    for label, queries in sets:
+        results = evaluated[label]
+        print_table(f"{label} ({len(queries)} queries)", results, queries)
+        if args.verbose:
+            print()
+            print(f"{'query':45} " + " ".join(f"{n[:12]:>12}" for n, _r, _b in results))
+            for i, q in enumerate(queries):
+                print(f"{q.q[:45]:45} " + " ".join(f"{str(r['rows'][i][1] or '-'):>12}" for _n, r, _b in results))
+        saved[label] = {"rows": results[0][1]["rows"], "kinds": {q.q: q.kind for q in queries}}
+        if args.compare and args.compare.is_file():
+            before = json.loads(args.compare.read_text(encoding="utf-8")).get(label)
+            if before:
+                print_comparison(label, before, results[0][1]["rows"], queries)
+    if args.save:
+        args.save.write_text(json.dumps(saved, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

@@ -3,7 +3,9 @@
 Loopback only: the script refuses any host but 127.0.0.1 / localhost / ::1, so it cannot be pointed
 at somebody else's server. Queries are the fixed mix of bench/search_queries.yaml, shuffled per client
 with a fixed seed. Prints throughput, latency percentiles and error counts, split into "during ingest"
-and "without ingest" when --ingest-during is given.
+and "without ingest" when --ingest-during is given. Each client sends its own X-Forwarded-For address
+(the server trusts it from loopback, as from a reverse proxy), so that the per-address budgets for
+anonymous callers (webapp/budgets.py) limit each simulated visitor, not the whole test.
 
     # against a running server
     python bench/load_search.py --url http://127.0.0.1:8000 --clients 20 --duration 30
@@ -115,6 +117,7 @@ def client_loop(base_url: str, queries: list[str], seed: int, stop: threading.Ev
     rng = random.Random(seed)
     order = queries[:]
     rng.shuffle(order)
+    headers = {"X-Forwarded-For": f"10.77.{seed % 250}.{seed // 250 % 250 + 1}", **headers}  # one visitor each
     with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
         i = 0
         while not stop.is_set() and budget.take():

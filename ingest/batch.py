@@ -80,7 +80,9 @@ def ingest_batch(ingester, paths: Iterable[str | os.PathLike], *, visibility: st
                 if worker is None:
                     ingester._finish(step, report)
                     continue
-                step.analysis = worker.submit(step.passages, step.meta["title"])
+                step.analysis = worker.submit(step.passages, step.meta["title"], step.meta["organisation"],
+                                              ingester.reviews_of(step.passages),
+                                              ingester.catalogue.goal_model_in_use())
                 waiting.append(step)
                 while len(waiting) > ANALYSIS_AHEAD or (waiting and waiting[0].analysis.done()):
                     ingester._finish(waiting.pop(0), report)
@@ -94,16 +96,32 @@ def ingest_batch(ingester, paths: Iterable[str | os.PathLike], *, visibility: st
     return report
 
 
+def analysis_of(ingester, step: Prepared, knowledge) -> tuple[list, list, list]:
+    """Entities and goal links: the analysis process's, when it used this same model, else found here."""
+    from ingest.pipeline import fingerprint_of
+
+    if step.analysis is not None:
+        try:
+            entities, mentions, links, used = step.analysis.result()
+            if used == fingerprint_of(knowledge):
+                return entities, mentions, links
+            logger.info("the linker was retrained while %s was analysed; analysing again", step.path)
+        except Exception:
+            logger.exception("the analysis process failed for %s; analysing here", step.path)
+    return knowledge.analyse(step.passages, step.meta["title"], step.meta["organisation"],
+                             reviews=ingester.reviews_of(step.passages))
+
+
 def _analysis_worker(ingester):
-    """The analysis process, when this ingester uses the process's own knowledge (not one given to it)."""
-    if ingester._knowledge is not None and not ingester._shared_knowledge:
+    """The analysis process, when this ingester uses the catalogue's knowledge (not one given to it)."""
+    if ingester._knowledge is not None:
         return None
     from ingest.config import goals_dir
     from ingest.enrich.worker import AnalysisWorker
 
     ingester.knowledge  # the same knowledge here: the fallback when the worker fails
     try:
-        return AnalysisWorker(goals_dir())
+        return AnalysisWorker(goals_dir(), ingester.catalogue.path)
     except Exception:  # no process to be had: analyse here, as with one worker
         logger.exception("analysis process could not start")
         return None

@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from ingest.config import DataDir, Limits
 from ingest.convert import metadata
-from ingest.batch import Prepared
+from ingest.batch import Prepared, analysis_of
 from ingest.convert.splitter import split
 from ingest.enrich.section_types import classify_passages
 from ingest.files import iter_files, printable  # noqa: F401  (iter_files: used by callers)
@@ -61,6 +61,13 @@ class IngestReport:
         }
 
 
+def fingerprint_of(knowledge) -> str:
+    """The fingerprint of the knowledge that analysed a document (see ingest.enrich.shared)."""
+    from ingest.enrich import shared
+
+    return getattr(knowledge, "fingerprint", "") or shared.fingerprint()
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -83,7 +90,6 @@ class Ingester:
         self._pending_index: list[str] = []
         self._pending_passages = 0
         self._batching = False
-        self._shared_knowledge = False
         # Converter children at once (= cores by default); with two or more, entities and goal links are
         # found in a process of their own while this one converts, splits and writes.
         cores = os.cpu_count() or 1
@@ -104,12 +110,12 @@ class Ingester:
 
     @property
     def knowledge(self):
-        if self._knowledge is None:
-            from ingest.enrich import shared
+        """The knowledge given, or the catalogue's: a retrain (in any process) is picked up at the next file."""
+        if self._knowledge is not None:
+            return self._knowledge
+        from ingest.enrich import shared
 
-            self._knowledge = shared.knowledge()
-            self._shared_knowledge = True
-        return self._knowledge
+        return shared.knowledge(catalogue=self.catalogue)
 
     @property
     def conversion_fingerprint(self) -> str:
@@ -124,9 +130,7 @@ class Ingester:
 
     @property
     def fingerprint(self) -> str:
-        from ingest.enrich import shared
-
-        return shared.fingerprint()
+        return fingerprint_of(self.knowledge)
 
     # -- public ------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str | os.PathLike], *, visibility: str | None = None,
@@ -169,8 +173,9 @@ class Ingester:
         batching, self._batching = self._batching, True
         try:
             for start in range(0, len(stale), REANALYSE_BATCH):
+                knowledge = self.knowledge  # one model and its fingerprint for the whole batch
                 with writer_lock(self.data.root):
-                    batch = reanalyse(self.catalogue, self.knowledge, self.fingerprint,
+                    batch = reanalyse(self.catalogue, knowledge, fingerprint_of(knowledge),
                                       stale[start:start + REANALYSE_BATCH], progress=progress)
                 self._pending_index += batch
                 self.flush_index()
@@ -256,15 +261,9 @@ class Ingester:
         converted, meta, doc_id, passages = step.converted, step.meta, step.doc_id, step.passages
         new_visibility, sections = step.new_visibility, step.sections
         warnings = list(converted.warnings)
+        knowledge = self.knowledge  # the links and the fingerprint stored with them come from one model
         try:
-            try:
-                entities, mentions, links = step.analysis.result() if step.analysis else self.knowledge.analyse(
-                    passages, meta["title"])
-            except Exception:
-                if step.analysis is None:
-                    raise
-                logger.exception("the analysis process failed for %s; analysing here", path)
-                entities, mentions, links = self.knowledge.analyse(passages, meta["title"])
+            entities, mentions, links = analysis_of(self, step, knowledge)
         except Exception as exc:  # entity/goal analysis must never cost us the document itself
             logger.exception("entity/goal analysis failed for %s", path)
             entities, mentions, links = [], [], []
@@ -286,7 +285,7 @@ class Ingester:
             original_path=original,
             warnings=warnings,
             ingested_at=now_iso(),
-            analysis_fingerprint=self.fingerprint,
+            analysis_fingerprint=fingerprint_of(knowledge),
             conversion_fingerprint=self.conversion_fingerprint,
             ocr_pages=list(converted.ocr_pages),
         )
@@ -312,6 +311,10 @@ class Ingester:
         if self._batching:
             self._maybe_flush()
         return doc_id
+
+    def reviews_of(self, passages: list) -> dict:
+        """People's verdicts on these passages' goal links (kept through a re-ingest)."""
+        return self.catalogue.reviews_for_passages([p.id for p in passages])
 
     def index_document(self, document_id: str) -> None:
         if self._batching:
@@ -342,10 +345,11 @@ class Ingester:
                 touched |= self.catalogue.set_visibility(existing.id, visibility)
                 if visibility == "public":
                     self._audit("document.publish", existing.id, {"file_name": existing.file_name})
-            if existing.analysis_fingerprint != self.fingerprint:
+            knowledge = self.knowledge
+            if existing.analysis_fingerprint != fingerprint_of(knowledge):
                 from ingest.enrich.reanalysis import reanalyse_document
 
-                touched |= reanalyse_document(self.catalogue, self.knowledge, self.fingerprint, existing.id)
+                touched |= reanalyse_document(self.catalogue, knowledge, fingerprint_of(knowledge), existing.id)
         if touched:
             self.index_document(existing.id)
 

@@ -1,7 +1,7 @@
 """Search over catalogued passages. Public API: `SearchIndex` and the types in `search.api`."""
-from search.api import Filters, Hit, IndexDoc, SearchResults
+from search.api import Filters, Hit, IndexDoc, SearchBackend, SearchResults, SearchUnavailable
 
-__all__ = ["Filters", "Hit", "IndexDoc", "SearchResults", "SearchIndex"]
+__all__ = ["Filters", "Hit", "IndexDoc", "SearchBackend", "SearchResults", "SearchUnavailable", "SearchIndex"]
 
 
 def __getattr__(name):  # import the engine lazily: the CLI's help should not load Whoosh

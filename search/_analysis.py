@@ -1,238 +1,37 @@
-"""Swedish text analysis for the Whoosh engine.
+"""Swedish text analysis for the Whoosh engine: tokens, stop words, compound parts, stems.
 
 One analyser chain is used for indexing and for querying:
-    SvTokenizer (NFC, lowercase, special tokens, hyphen coordination)
+    SvTokenizer (NFC, lowercase, special tokens, hyphen coordination, over-long tokens kept opaque)
     | SvStopFilter (Swedish stop words, position-aware renumbering)
-    | [DecompoundFilter, only in the secondary "parts" field, only at index time]
-    | StemFilter(stemfn=sv_stem)  (lemma lookup in the hunspell-sv word list, then PyStemmer Swedish)
+    | [DecompoundFilter, only in the secondary "parts" field, only at index time: compound parts and
+       derivation keys (search._derivation) at the word's own position]
+    | SvStemFilter  (lemma lookup in the hunspell-sv word list, then PyStemmer Swedish)
 
-Whoosh pickles analysers into the index, so every class here is a small module-level class; the
-word lists (~279k hunspell entries) are loaded lazily into module globals on first use and are never
-part of the pickled state.
+Word knowledge (stop words, the word list, lemmas, stems) is in search._lexicon, compound splitting in
+search._compounds; both are re-exported here. Whoosh pickles analysers into the index, so every class
+here is a small module-level class without data.
 """
 from __future__ import annotations
 
-import os
 import re
-import sys
-import threading
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
-from whoosh.analysis import Composable, Filter, StemFilter, Token, Tokenizer
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+from search._compounds import MAX_PARTS, MIN_COMPOUND_LEN, MIN_PART_LEN, compound_parts, split_compound  # noqa: F401
+from search._derivation import derivation_key
+from search._lexicon import (  # noqa: F401  (re-exported: old indexes pickled search._analysis.sv_stem)
+    CONJUNCTIONS, STOP_WORDS, MissingDictionary, dictionary_path, lemma, lexicon, sv_stem,
+)
 
 # Bump when tokenisation, stop words, lemma/stem rules or decompounding change: the index then
 # reports needs_rebuild.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 7
 
-STOP_WORDS = frozenset(
-    """och det att i en jag hon som han på den med var sig för så till är men ett om hade de av icke
-    mig du henne då sin nu har inte hans honom skulle hennes där min man ej vid kunde något från ut när
-    efter upp vi dem vara vad över än dig kan sina här ha mot alla under någon eller allt mycket sedan
-    ju denna själv detta åt utan varit hur ingen mitt ni bli blev oss din dessa några deras blir mina
-    samma vilken er sådan vår blivit dess inom mellan sådant varför varje vilka ditt vem vilket sitta
-    sådana vart dina vars vårt våra ert era vilkas samt även
-    t.ex. t.ex bl.a. bl.a m.m. m.m s.k. s.k dvs dvs. osv osv. etc etc. ca ca. resp resp. o.s.v. d.v.s.
-    """.split()
-)
-CONJUNCTIONS = frozenset({"och", "eller", "samt", "resp", "resp.", "respektive", "&", "som"})
-
-MIN_COMPOUND_LEN = 8  # only words at least this long are split
-MIN_PART_LEN = 4  # every part (surface form) at least this long: no "lag" in "förslag"
-MAX_PARTS = 3
-
-# --------------------------------------------------------------------------- word lists (lazy)
-
-
-def _dictionary_path() -> Path | None:
-    env = os.environ.get("KUNSKAPSBANK_HUNSPELL_DIC")
-    candidates = [Path(env)] if env else []
-    for prefix in {sys.prefix, sys.base_prefix}:
-        candidates.append(Path(prefix) / "share" / "hunspell" / "sv_SE.dic")
-    candidates += [Path("/usr/share/hunspell/sv_SE.dic"), Path("/usr/local/share/hunspell/sv_SE.dic")]
-    for path in candidates:
-        if path.is_file():
-            return path
-    return None
-
-
-class _Lexicon:
-    def __init__(self, path: Path | None):
-        self.path = path
-        self.base: set[str] = set()  # real words (not compound-only forms)
-        self.heads: set[str] = set()  # may start/appear inside a compound (flags X, U)
-        self.tails: set[str] = set()  # may end a compound (flag Y)
-        if path is None:
-            return
-        with open(path, encoding="utf-8") as fh:
-            next(fh, None)  # entry count
-            for line in fh:
-                line = line.strip()
-                if not line:
-                    continue
-                word, _, flags = line.partition("/")
-                word = unicodedata.normalize("NFC", word).lower()
-                if not word.isalpha():
-                    continue
-                if "Z" not in flags:
-                    self.base.add(word)
-                if "X" in flags or "U" in flags:
-                    self.heads.add(word)
-                if "Y" in flags:
-                    self.tails.add(word)
-        self.head_or_tail = self.heads | self.tails
-
-
-_LEX: _Lexicon | None = None
-_LEX_LOCK = threading.Lock()
-_TAIL_STEMS: set[str] | None = None
-
-
-def lexicon() -> _Lexicon:
-    global _LEX
-    if _LEX is None:
-        with _LEX_LOCK:
-            if _LEX is None:
-                _LEX = _Lexicon(_dictionary_path())
-    return _LEX
-
-
-def _tail_stems() -> set[str]:
-    global _TAIL_STEMS
-    if _TAIL_STEMS is None:
-        lex = lexicon()
-        _TAIL_STEMS = {sv_stem(w) for w in lex.tails if len(w) >= MIN_PART_LEN}
-    return _TAIL_STEMS
-
-
-# --------------------------------------------------------------------------- lemma + stem
-
-_STEMMER_LOCAL = threading.local()
-
-
-def _stemmer():
-    st = getattr(_STEMMER_LOCAL, "stemmer", None)
-    if st is None:
-        import Stemmer  # PyStemmer: current Snowball Swedish (Whoosh's bundled one is old)
-
-        st = _STEMMER_LOCAL.stemmer = Stemmer.Stemmer("swedish")
-    return st
-
-
-_LEMMA_SUFFIXES = (
-    "heterna", "heten", "ornas", "arnas", "ernas", "orna", "arna", "erna", "andet", "andes", "ande",
-    "ens", "ets", "ors", "ars", "ers", "en", "et", "er", "ar", "or", "na", "ne", "a", "e", "t", "n", "s",
-)
-
-
-@lru_cache(maxsize=200_000)
-def lemma(word: str) -> str:
-    """Base form from the hunspell word list by stripping common inflection endings (or the word)."""
-    if len(word) < 4 or not word.isalpha():
-        return word
-    base = lexicon().base
-    # Strip an inflection ending when what remains is a dictionary word, even when the inflected form
-    # is listed itself (the word list has e.g. "nätverket", "högskolan" as compound heads).
-    for suffix in _LEMMA_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            root = word[: -len(suffix)]
-            if root in base:
-                return root
-    return word
-
-
-@lru_cache(maxsize=200_000)
-def sv_stem(word: str) -> str:
-    """Lemma lookup, then the PyStemmer Swedish stemmer; tokens with digits/symbols stay as they are."""
-    if not word.isalpha():
-        return word
-    return _stemmer().stemWord(lemma(word))
-
-
-# --------------------------------------------------------------------------- decompounding
-
-
-def _norm_head(h: str) -> str | None:
-    """The dictionary word behind a first/middle compound part (handles linking -s- and elision)."""
-    lex = lexicon()
-    if len(h) < MIN_PART_LEN:
-        return None
-    if h in lex.heads:
-        if h in lex.base:
-            return h
-        for cand in ((h[:-1], h[:-1] + "e", h[:-1] + "a") if h.endswith("s") else ()) + (h[:-1] + "a", h + "a", h + "e"):
-            if cand in lex.base:
-                return cand
-        return h
-    if h.endswith("s") and len(h) > MIN_PART_LEN and h[:-1] in lex.head_or_tail:
-        return h[:-1]  # linking s: skolchef+s+nätverket
-    for cand in (h + "a", h + "e"):
-        if cand in lex.head_or_tail:
-            return cand  # elided vowel: skol(a)+chef, kyrk(a)+gård
-    if len(h) >= 5 and h in lex.tails:
-        return h
-    return None
-
-
-def _is_tail(w: str) -> bool:
-    if len(w) < MIN_PART_LEN:
-        return False
-    lex = lexicon()
-    if w in lex.tails or lemma(w) in lex.tails:
-        return True
-    st = sv_stem(w)
-    return len(st) >= 3 and st in _tail_stems()
-
-
-def _segment(w: str, depth: int) -> list[str] | None:
-    best: list[str] | None = None
-    if depth > 0 and _is_tail(w):
-        return [w]
-    if depth >= MAX_PARTS - 1:
-        return None
-    for i in range(len(w) - MIN_PART_LEN, MIN_PART_LEN - 1, -1):  # longest head first
-        head = _norm_head(w[:i])
-        if head is None:
-            continue
-        rest = _segment(w[i:], depth + 1)
-        if rest is None:
-            continue
-        cand = [head] + rest
-        if best is None or len(cand) < len(best):
-            best = cand
-            if len(best) == 2:
-                break
-    return best
-
-
-@lru_cache(maxsize=300_000)
-def split_compound(word: str) -> tuple[str, ...]:
-    """Dictionary parts of a Swedish compound ('kompetensförsörjning' -> kompetens, försörjning).
-
-    Returns () when the word is short, not alphabetic, or has no split into dictionary words of at
-    least MIN_PART_LEN letters. Heads come back in base form (arbets -> arbete, hälso -> hälsa), the
-    last part as written (biblioteken) so that the stemmer treats it like any word.
-    """
-    if len(word) < MIN_COMPOUND_LEN or not word.isalpha() or not lexicon().base:
-        return ()
-    parts = _segment(word, 0)
-    if not parts or len(parts) < 2:
-        return ()
-    return tuple(parts)
-
-
-def compound_parts(word: str) -> list[str]:
-    """Parts to index for a word: its split plus the split of any long part (vuxenutbildnings...)."""
-    out: list[str] = []
-    for part in split_compound(word):
-        if part not in STOP_WORDS and part not in out:
-            out.append(part)
-        for sub in split_compound(part):
-            if sub not in STOP_WORDS and sub not in out:
-                out.append(sub)
-    return out
-
+# A token longer than this is not a word: it is kept as its first MAX_TOKEN_CHARS characters, as one
+# opaque term (no alternatives, no stem, no parts), so no input can make analysis slower than linear.
+MAX_TOKEN_CHARS = 100
 
 # --------------------------------------------------------------------------- tokenizer
 
@@ -277,6 +76,9 @@ def _raw_tokens(text: str) -> list[tuple[str, int, int, list[str]]]:
     found = []
     for m in _TOKEN_RE.finditer(low):
         tok, start, end = m.group(), m.start(), m.end()
+        if len(tok) > MAX_TOKEN_CHARS:
+            found.append((tok[:MAX_TOKEN_CHARS], start, end, []))  # not a word: opaque, no alternatives
+            continue
         if tok.startswith("#"):
             found.append((tok, start, end, [tok[1:]]))  # "#17" (delmål 17 headings), also "17"
             continue
@@ -313,9 +115,7 @@ def _coordinate(prefix: str, found, i: int, n: int) -> str | None:
         nxt = found[j][0]
         if nxt in CONJUNCTIONS:
             saw_conj = True
-        elif nxt.endswith("-"):
-            pass
-        else:
+        elif not nxt.endswith("-"):  # further prefixes (för-, grund- och gymnasieskola) are skipped
             break
         j += 1
     if j >= n or not saw_conj:
@@ -324,11 +124,7 @@ def _coordinate(prefix: str, found, i: int, n: int) -> str | None:
     if not anchor.isalpha():
         return None
     parts = split_compound(anchor)
-    if parts:
-        tail = parts[-1]
-    else:
-        return None
-    return prefix + tail
+    return prefix + parts[-1] if parts else None
 
 
 class SvTokenizer(Tokenizer):
@@ -346,7 +142,7 @@ class SvTokenizer(Tokenizer):
         if not tokenize:
             t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
             t.text = _clean(value).lower()
-            t.sub = False
+            t.sub = t.keep = False
             t.boost = 1.0
             t.stopped = False
             if positions:
@@ -361,6 +157,7 @@ class SvTokenizer(Tokenizer):
             for k, text in enumerate((tok, *subs) if subs else (tok,)):
                 t.text = text
                 t.sub = k > 0
+                t.keep = False
                 t.boost = 1.0
                 t.stopped = False
                 if keeporiginal:
@@ -400,7 +197,8 @@ class SvStopFilter(Filter):
 
 
 class DecompoundFilter(Filter):
-    """At index time, adds the dictionary parts of compounds at the word's own position."""
+    """At index time, adds at a word's own position its compound parts and the derivation keys of the word
+    and of its parts (keys are stems already: marked `keep` for SvStemFilter)."""
 
     def __eq__(self, other):
         return other is not None and other.__class__ is self.__class__
@@ -408,49 +206,65 @@ class DecompoundFilter(Filter):
     def __call__(self, tokens):
         for t in tokens:
             text = t.text
-            is_sub = getattr(t, "sub", False)
-            mode = t.mode
-            parts = None
-            if mode != "query" and not is_sub and len(text) >= MIN_COMPOUND_LEN and text.isalpha():
-                parts = compound_parts(text)
-            copies = [t.copy() for _ in parts] if parts else ()
+            extra: list[tuple[str, bool]] = []
+            if t.mode != "query" and not getattr(t, "sub", False) and text.isalpha():
+                parts = compound_parts(text) if len(text) >= MIN_COMPOUND_LEN else []
+                extra = [(part, False) for part in parts]
+                keys = dict.fromkeys(derivation_key(w) for w in (text, *parts))
+                extra += [(key, True) for key in keys if key]
+            copies = [t.copy() for _ in extra]  # before yielding: the tokenizer reuses `t`
             yield t
-            for part, c in zip(parts or (), copies):
-                c.text = part
-                c.sub = True
+            for (term, keep), c in zip(extra, copies):
+                c.text, c.sub, c.keep = term, True, keep
                 yield c
 
 
-class KeepFilter(Filter):
-    """No-op (kept so analyser chains pickle identically across versions)."""
+class PartsOnlyFilter(DecompoundFilter):
+    """As DecompoundFilter, without the words themselves: only their compound parts and derivation keys."""
 
     def __call__(self, tokens):
-        return tokens
+        for t in super().__call__(tokens):
+            if t.sub:
+                yield t
 
 
-def _stem_filter() -> StemFilter:
-    return StemFilter(stemfn=sv_stem, cachesize=100_000)
+class SvStemFilter(Filter):
+    """Stems every term with sv_stem (cached), except derivation keys, which are stems already."""
+
+    def __eq__(self, other):
+        return other is not None and other.__class__ is self.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if not getattr(t, "keep", False):
+                t.text = sv_stem(t.text)
+            yield t
 
 
 def SwedishAnalyzer() -> Composable:
     """The analyser for title, heading and body (index and query)."""
-    return SvTokenizer() | SvStopFilter() | _stem_filter()
+    return SvTokenizer() | SvStopFilter() | SvStemFilter()
 
 
 def SwedishDecompoundAnalyzer() -> Composable:
-    """The analyser for the secondary 'parts' field: as SwedishAnalyzer plus compound parts."""
-    return SvTokenizer() | SvStopFilter() | DecompoundFilter() | _stem_filter()
+    """The analyser for the secondary 'parts' field: as SwedishAnalyzer plus compound parts and derivations."""
+    return SvTokenizer() | SvStopFilter() | DecompoundFilter() | SvStemFilter()
 
 
-def SpellAnalyzer() -> Composable:
-    """Unstemmed words for 'menade du' suggestions."""
-    return SvTokenizer() | SvStopFilter()
+def HeadingPartsAnalyzer() -> Composable:
+    """The analyser for the 'hparts' field: a heading's compound parts and derivation keys only."""
+    return SvTokenizer() | SvStopFilter() | PartsOnlyFilter() | SvStemFilter()
 
 
 def analyse(text: str, analyzer=None, mode: str = "query") -> list[tuple[str, int, bool]]:
     """(term, position, is_alternative) for a string, as the index would see it."""
     analyzer = analyzer or _DEFAULT
     return [(t.text, t.pos, getattr(t, "sub", False)) for t in analyzer(text, positions=True, mode=mode)]
+
+
+def analyse_words(text: str) -> list[tuple[str, str, bool]]:
+    """(term, the word as written (lowercase), is_alternative) for a query string."""
+    return [(t.text, t.original, getattr(t, "sub", False)) for t in _DEFAULT(text, keeporiginal=True, mode="query")]
 
 
 _DEFAULT = SwedishAnalyzer()

@@ -4,8 +4,12 @@ Profiling showed Whoosh's matcher tree (Python objects per posting, ~10 µs per 
 query over four fields, plus a second pass to count for facets) dominating latency. Here each term's
 postings (docnums and term frequencies) are read once per searcher into numpy arrays and cached;
 a query is then a handful of vector operations over dense per-document arrays, which gives the
-match set (total, facets) and the scores of all matches in one go. Whoosh remains the storage,
-the analysis, and the phrase matcher for quoted phrases.
+match set (total, facets) and the scores of all matches in one go. Whoosh remains the storage
+(read through search._segments), the analysis, and the phrase matcher for quoted phrases.
+
+Statistics (passage count, document frequencies, average lengths) are taken over the passages the
+asker may see (`Statistics`), never over all: content an anonymous asker may not see cannot shift
+the scores or the order of what they do see.
 """
 from __future__ import annotations
 
@@ -15,54 +19,32 @@ from collections import OrderedDict
 
 import numpy as np
 
+from search._segments import POSTINGS_CACHE, SegmentCache, field_lengths, read_postings, segment_key
+
 K1 = 1.2
 B = 0.75
-POSTINGS_CACHE = 8192
+STATISTICS_CACHE = 8  # visibility scopes kept per searcher (public; public+internal; with exclusions)
 
 
-def _length_lut() -> np.ndarray:
-    from whoosh.util.numeric import byte_to_length
+class Statistics:
+    """BM25 collection statistics over the passages in `mask` (those the asker may see)."""
 
-    return np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+    def __init__(self, v: "VecIndex", mask: np.ndarray):
+        self.v = v
+        self.mask = mask
+        self.n = max(1, int(np.count_nonzero(mask)))
+        self._avg: dict[str, float] = {}
 
+    def avg_length(self, field: str) -> float:
+        avg = self._avg.get(field)
+        if avg is None:
+            lengths = self.v.lengths(field)[self.mask]
+            avg = self._avg[field] = max(1.0, float(lengths.sum()) / self.n)
+        return avg
 
-_LUT = None
-
-
-class SegmentCache:
-    """Postings and field lengths per Whoosh segment, kept across searchers.
-
-    A commit during an ingest adds a small segment; the big ones are unchanged, so a new searcher
-    reuses what was read from them instead of decoding 100k postings again in Python. Deletion counts
-    are part of the key: a segment with new deletions is read again."""
-
-    def __init__(self, max_entries: int = 4 * POSTINGS_CACHE):
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def get(self, key):
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-
-
-def _segment_key(reader, with_deletions: bool = True) -> str | None:
-    """The segment's id, plus its deletion count: Whoosh leaves deleted documents out of a segment's
-    postings, so a deletion makes its cached postings stale (field lengths stay valid)."""
-    try:
-        segment = reader.segment()
-        return f"{segment.segment_id()}:{segment.deleted_count()}" if with_deletions else segment.segment_id()
-    except Exception:
-        return None
+    def idf(self, ids: np.ndarray) -> float:
+        df = int(np.count_nonzero(self.mask[ids]))
+        return math.log(self.n / (df + 1.0)) + 1.0  # Whoosh's idf, as its BM25F scorer uses
 
 
 class VecIndex:
@@ -70,11 +52,10 @@ class VecIndex:
         self.s = searcher
         self.shared = shared
         self.N = searcher.doc_count_all()
-        self.live = max(1, searcher.doc_count())
         self.leaves = list(searcher.leaf_searchers())
         self._lengths: dict[str, np.ndarray] = {}
-        self._avg: dict[str, float] = {}
         self._post: OrderedDict = OrderedDict()
+        self._stats: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ raw data
@@ -89,10 +70,10 @@ class VecIndex:
         ids_parts, tf_parts = [], []
         for sub, offset in self.leaves:
             reader = sub.reader()
-            segment = _segment_key(reader) if self.shared is not None else None
+            segment = segment_key(reader) if self.shared is not None else None
             local = self.shared.get((segment, "p", field, term)) if segment else None
             if local is None:
-                local = self._read_postings(reader, field, term)
+                local = read_postings(reader, field, term)
                 if segment:
                     self.shared.put((segment, "p", field, term), local)
             if len(local[0]):
@@ -108,79 +89,22 @@ class VecIndex:
                 self._post.popitem(last=False)
         return value
 
-    @staticmethod
-    def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        ids, tfs = [], []
-        try:
-            if (field, term) in reader:
-                m = reader.postings(field, term)
-                while m.is_active():
-                    ids.append(m.id())
-                    tfs.append(m.weight())
-                    m.next()
-        except Exception:
-            ids, tfs = [], []
-        return np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32)
-
     def lengths(self, field: str) -> np.ndarray:
         arr = self._lengths.get(field)
         if arr is None:
-            global _LUT
-            if _LUT is None:
-                _LUT = _length_lut()
             arr = np.zeros(self.N, dtype=np.float32)
             for sub, offset in self.leaves:
                 reader = sub.reader()
                 n = reader.doc_count_all()
-                segment = _segment_key(reader, with_deletions=False) if self.shared is not None else None
+                segment = segment_key(reader, with_deletions=False) if self.shared is not None else None
                 cached = self.shared.get((segment, "len", field)) if segment else None
-                if cached is not None and len(cached) == n:
-                    arr[offset:offset + n] = cached
-                    continue
-                col = None
-                try:
-                    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-                    col = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                except Exception:
-                    col = None
-                if col is not None:
-                    raw = np.fromiter((col[i] for i in range(n)), dtype=np.uint8, count=n)
-                    arr[offset:offset + n] = _LUT[raw]
-                else:
-                    arr[offset:offset + n] = [reader.doc_field_length(i, field, 0) or 0 for i in range(n)]
-                if segment:
-                    self.shared.put((segment, "len", field), arr[offset:offset + n].copy())
+                if cached is None or len(cached) != n:
+                    cached = field_lengths(reader, field)
+                    if segment:
+                        self.shared.put((segment, "len", field), cached)
+                arr[offset:offset + n] = cached
             self._lengths[field] = arr
-            total = float(self.s.field_length(field) or 0)
-            self._avg[field] = max(1.0, total / max(1, self.N))
         return arr
-
-    # ------------------------------------------------------------------ scoring
-
-    def term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(docnums, BM25 scores) of one term in one field."""
-        ids, tfs = self.postings(field, term)
-        if not len(ids):
-            return ids, tfs
-        df = len(ids)
-        idf = math.log(self.N / (df + 1.0)) + 1.0  # Whoosh's idf, as its BM25F scorer uses
-        dl = self.lengths(field)[ids]
-        norm = K1 * ((1.0 - B) + B * dl / self._avg[field])
-        return ids, (idf * tfs * (K1 + 1.0) / (tfs + norm)).astype(np.float32)
-
-    def dense(self, field: str, term: str, weight: float = 1.0) -> np.ndarray:
-        out = np.zeros(self.N, dtype=np.float32)
-        ids, sc = self.term(field, term)
-        if len(ids):
-            out[ids] = sc * weight
-        return out
-
-    def add(self, out: np.ndarray, field: str, term: str, weight: float) -> np.ndarray:
-        ids, sc = self.term(field, term)
-        if len(ids):
-            out[ids] += sc * weight
-        return out
 
     def mask_of(self, field: str, values) -> np.ndarray:
         m = np.zeros(self.N, dtype=bool)
@@ -189,3 +113,41 @@ class VecIndex:
             if len(ids):
                 m[ids] = True
         return m
+
+    def statistics(self, key, make_mask) -> Statistics:
+        """The statistics of one visibility scope (`key`), made from `make_mask()` once per searcher."""
+        with self._lock:
+            stats = self._stats.get(key)
+            if stats is not None:
+                self._stats.move_to_end(key)
+                return stats
+        stats = Statistics(self, make_mask())
+        with self._lock:
+            self._stats[key] = stats
+            if len(self._stats) > STATISTICS_CACHE:
+                self._stats.popitem(last=False)
+        return stats
+
+    # ------------------------------------------------------------------ scoring
+
+    def term(self, stats: Statistics, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25 scores) of one term in one field, with the statistics of `stats`."""
+        ids, tfs = self.postings(field, term)
+        if not len(ids):
+            return ids, tfs
+        dl = self.lengths(field)[ids]
+        norm = K1 * ((1.0 - B) + B * dl / stats.avg_length(field))
+        return ids, (stats.idf(ids) * tfs * (K1 + 1.0) / (tfs + norm)).astype(np.float32)
+
+    def dense(self, stats: Statistics, field: str, term: str, weight: float = 1.0) -> np.ndarray:
+        out = np.zeros(self.N, dtype=np.float32)
+        ids, sc = self.term(stats, field, term)
+        if len(ids):
+            out[ids] = sc * weight
+        return out
+
+    def add(self, stats: Statistics, out: np.ndarray, field: str, term: str, weight: float) -> np.ndarray:
+        ids, sc = self.term(stats, field, term)
+        if len(ids):
+            out[ids] += sc * weight
+        return out

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from functools import lru_cache
 
 from search._analysis import SwedishAnalyzer, SwedishDecompoundAnalyzer
 from search._query import _Slot
+from search._roles import title_spans
 from search._synonyms import SynonymTable
 from search.api import Hit
+
+log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 260
 SNIPPET_CACHE = 4096  # analysed passages kept: analysis is most of a query's cost, and hits recur
@@ -40,10 +44,9 @@ def _hit(fields: dict, score: float, terms: set[str], more: int, focus: set[str]
         title=fields.get("title") or "",
         heading=fields.get("heading") or "",
         page=meta.get("page"),
-        snippet=make_snippet(text, terms, decompound=decompound, focus=focus),
+        snippet=make_snippet(text, terms, decompound=decompound, focus=focus, title=fields.get("title") or ""),
         text=text,
         score=score,
-        url=f"/p/{fields['passage_id']}",
         more_in_document=more,
         section_type=fields.get("section_type") or "",
     )
@@ -61,59 +64,100 @@ def _analysed_spans(text: str, decompound: bool) -> tuple[tuple[str, int, int], 
     try:
         return tuple((t.text, t.startchar, t.endchar)
                      for t in _snippet_analyzer(decompound)(text, positions=True, chars=True, mode="index"))
-    except Exception:
+    except Exception:  # a snippet without marks is better than no hit; but say so
+        log.exception("could not analyse a passage for its snippet (%d characters)", len(text))
         return ()
 
 
 def make_snippet(text: str, terms: set[str], decompound: bool = True, width: int = SNIPPET_CHARS,
-                 focus: set[str] | None = None) -> str:
-    """Escaped HTML around the best window of matches, with <mark> around every matched word
-    (exact, stemmed, or through a compound part)."""
-    spans: list[tuple[int, int]] = []
-    focus_spans: list[tuple[int, int]] = []
+                 focus: set[str] | None = None, title: str = "") -> str:
+    """Escaped HTML of the window of `text` with the most distinct matched terms (those the user typed
+    first), starting and ending on word — where one is near, sentence — boundaries, with <mark> around every
+    matched word (exact, stemmed, or through a compound part). A repetition of the document's title (a
+    running header) is marked but never chosen for the window."""
+    spans: list[tuple[int, int, str]] = []
     for term, startchar, endchar in _analysed_spans(text, decompound):
         if term in terms:
-            spans.append((startchar, endchar))
-            if focus and term in focus:
-                focus_spans.append((startchar, endchar))
+            spans.append((startchar, endchar, term))
     spans = sorted(set(spans))
-    window_spans = sorted(set(focus_spans)) or spans
     if len(text) <= width:
         start, end = 0, len(text)
-    elif window_spans:
-        # window with the most matches (of the typed words when there are any)
-        ws = window_spans
-        best, best_n = ws[0][0], 0
-        j = 0
-        for i, (s0, _e0) in enumerate(ws):
-            while j < len(ws) and ws[j][1] <= s0 + width:
-                j += 1
-            if j - i > best_n:
-                best, best_n = s0, j - i
-        start = max(0, best - width // 4)
-        end = min(len(text), start + width)
-        start = max(0, min(start, end - width))
     else:
-        start, end = 0, width
-    # snap to word boundaries
-    if start > 0:
-        sp = text.rfind(" ", 0, start)
-        start = sp + 1 if sp >= 0 and start - sp < 30 else start
-    if end < len(text):
-        sp = text.find(" ", end)
-        end = sp if 0 <= sp and sp - end < 30 else end
+        echoes = title_spans(text, title)
+        usable = [sp for sp in spans if not any(a <= sp[0] < b for a, b in echoes)]
+        first = _best_window(usable, width, focus or set())
+        start = _snap_start(text, first)
+        end = _snap_end(text, start, width)
     out = []
     cur = start
-    for s0, e0 in spans:
+    for s0, e0 in sorted({(s0, e0) for s0, e0, _t in spans}):
         if e0 <= start or s0 >= end or s0 < cur:
             continue
         out.append(html.escape(text[cur:s0]))
         out.append("<mark>" + html.escape(text[s0:e0]) + "</mark>")
         cur = e0
     out.append(html.escape(text[cur:end]))
-    snippet = "".join(out).strip()
-    snippet = re.sub(r"\s+", " ", snippet)
+    snippet = re.sub(r"\s+", " ", "".join(out)).strip()
     return ("… " if start > 0 else "") + snippet + (" …" if end < len(text) else "")
+
+
+LEAD = 60  # characters of context before the first matched word of the window
+
+
+def _best_window(spans: list[tuple[int, int, str]], width: int, focus: set[str]) -> int:
+    """The first matched character of the window of `width` characters (from LEAD before it) with the most
+    distinct typed terms, then the most distinct terms, then the most matches; the earliest among equals."""
+    if not spans:
+        return 0
+    best, best_key = 0, None
+    j = 0
+    for i, (s0, _e0, _t) in enumerate(spans):
+        origin = max(0, s0 - LEAD)
+        while j < len(spans) and spans[j][1] <= origin + width:
+            j += 1
+        inside = spans[i:j]
+        key = (len({t for _a, _b, t in inside if t in focus}), len({t for _a, _b, t in inside}), len(inside))
+        if best_key is None or key > best_key:
+            best, best_key = s0, key
+    return best
+
+
+_SENTENCE_END = re.compile(r"[.!?:;]\s+(?=\S)|\n\s*")
+
+
+def _snap_start(text: str, first: int) -> int:
+    """Where a window whose first match is at `first` starts: the beginning of that sentence when it is
+    near, else a word start a little before the match."""
+    if first <= LEAD // 2:
+        return 0
+    sentence = [m.end() for m in _SENTENCE_END.finditer(text, max(0, first - LEAD), first + 1)]
+    if sentence:
+        return sentence[-1]
+    start = first - LEAD // 2
+    if text[start - 1].isspace():
+        return start
+    back = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start))
+    if back >= 0 and start - back <= 40:
+        return back + 1
+    ahead = re.compile(r"\s").search(text, start)
+    return ahead.end() if ahead and ahead.start() - start <= 40 else start
+
+
+def _snap_end(text: str, start: int, width: int) -> int:
+    """A window end at a sentence end when one is within reach, else at a word end."""
+    end = min(len(text), start + width)
+    if end >= len(text):
+        return len(text)
+    sentence = [m.start() + 1 for m in _SENTENCE_END.finditer(text, start + int(width * 0.6), min(len(text), end + 40))]
+    if sentence:
+        return sentence[0] if sentence[0] <= end + 40 else end
+    if text[end].isspace():
+        return end
+    ahead = re.compile(r"\s").search(text, end)
+    if ahead and ahead.start() - end <= 30:
+        return ahead.start()
+    back = text.rfind(" ", start, end)
+    return back if back > start else end
 
 
 _SNIPPET_ANALYZERS: dict = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import shutil
 import threading
@@ -26,14 +27,19 @@ from whoosh import index as windex
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
-from search._analysis import ANALYSIS_VERSION, SwedishAnalyzer, SwedishDecompoundAnalyzer
+from search._analysis import ANALYSIS_VERSION, HeadingPartsAnalyzer, SwedishAnalyzer, SwedishDecompoundAnalyzer
+from search._derivation import rules_digest
 from search._memo import memoised
 from search._refresh import fresh_searcher
-from search._scoring import SegmentCache
+from search._roles import passage_roles, without_title
+from search._segments import SegmentCache
 from search.api import IndexDoc
 
-SCHEMA_VERSION = 6
-SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}"
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 7  # 6 on two branches at once (role/hparts; section_type/good_example)
+# the derivation rules are data (corpus/derivations.yaml): an index built with other rules is rebuilt
+SETTINGS_VERSION = f"schema-{SCHEMA_VERSION}/analysis-{ANALYSIS_VERSION}/derivations-{rules_digest()}"
 SETTINGS_FILE = "kb_settings.json"
 
 MP_REBUILD_MIN = 2000  # rebuilds at least this big use a multi-process writer
@@ -49,8 +55,8 @@ def _die_with_parent() -> None:
         import signal
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    except (OSError, AttributeError):  # not Linux: a worker may then outlive a parent killed -9
+        log.debug("PR_SET_PDEATHSIG is not available", exc_info=True)
 
 
 def _tie_subwriters_to_parent() -> None:
@@ -82,6 +88,7 @@ def make_schema() -> Schema:
         heading=TEXT(analyzer=sv, stored=True, phrase=True),
         body=TEXT(analyzer=sv, phrase=True),
         parts=TEXT(analyzer=memoised(SwedishDecompoundAnalyzer()), phrase=True),
+        hparts=TEXT(analyzer=memoised(HeadingPartsAnalyzer()), phrase=False),  # the heading's compound parts and derivations
         text=STORED,
         meta=STORED,  # json: page, ord, heading_path
         organisation=ID(stored=True),
@@ -93,19 +100,22 @@ def make_schema() -> Schema:
         section_type=ID(stored=True),
         good_example=ID(stored=True),  # "1" when marked
         docstate=ID(),  # "<document id> <state>": what version of each document the index holds
+        role=KEYWORD(commas=True, scorable=False, lowercase=False),  # cover, toc, references (search._roles)
     )
 
 
 def _fields_for(doc: IndexDoc) -> dict:
     heading = doc.heading or ""
     text = doc.text or ""
+    body = without_title(text, doc.title or "")
     fields = dict(
         passage_id=doc.passage_id,
         document_id=doc.document_id,
         title=doc.title or "",
         heading=heading,
-        body=text,
-        parts=text,  # same string as body: tokenised once (raw_tokens cache)
+        body=body,
+        parts=body,  # same string as body: tokenised once (raw_tokens cache)
+        hparts=heading,
         text=text,
         meta=json.dumps({"page": doc.page, "ord": doc.ord, "heading_path": list(doc.heading_path or [])}),
         visibility=doc.visibility or "public",
@@ -127,6 +137,9 @@ def _fields_for(doc: IndexDoc) -> dict:
     ents = [e.replace(",", " ") for e in doc.entity_ids or [] if e]
     if ents:
         fields["entity"] = ",".join(ents)
+    roles = passage_roles(doc.title or "", heading, text, doc.ord)
+    if roles:
+        fields["role"] = ",".join(roles)
     return fields
 
 
@@ -139,6 +152,14 @@ def _replace(writer, documents: dict[str, list[IndexDoc]], delete: list[str]) ->
             if d.document_id != document_id:
                 raise ValueError(f"passage {d.passage_id} belongs to {d.document_id}, not {document_id}")
             writer.add_document(**_fields_for(d))
+
+
+def _close_quietly(thing, what: str) -> None:
+    """Close a searcher or index being replaced: a failure there must not fail the caller, but is logged."""
+    try:
+        thing.close()
+    except Exception:
+        log.warning("closing the old %s failed", what, exc_info=True)
 
 
 class IndexStore:
@@ -154,7 +175,6 @@ class IndexStore:
         self._searcher = None
         self.aux: dict = {}
         self.segments = SegmentCache()  # per-segment postings, kept when a commit opens a new searcher
-        self.generation = 0  # bumped on every commit: cache keys
         self.needs_rebuild = False
         self._open()
 
@@ -177,13 +197,12 @@ class IndexStore:
                 self._ix = windex.open_dir(str(path))
                 self._ix.doc_count()  # touch the TOC: raises on a corrupt index
                 self._check_stale_lock(self._ix)
+                # an index of older versions is served (with its stored schema) until it is rebuilt
                 self.needs_rebuild = settings.get("version") != SETTINGS_VERSION
-                self._path = path
                 self._current = name
-                if not self.needs_rebuild:
-                    # the stored schema may be older than the code's; use the stored one until rebuild
-                    pass
             except Exception:
+                log.warning("index generation %s cannot be opened: serving an empty index until it is rebuilt",
+                            path, exc_info=True)
                 self._ix = None
         if self._ix is None:
             # missing or corrupt: serve an empty index and ask for a rebuild
@@ -192,7 +211,7 @@ class IndexStore:
             self._ix = windex.create_in(str(path), make_schema())
             self._write_settings(path)
             self._point_to(name)
-            self._path, self._current = path, name
+            self._current = name
 
     @staticmethod
     def _check_stale_lock(ix) -> None:
@@ -202,8 +221,8 @@ class IndexStore:
         try:
             if lock.acquire(False):
                 lock.release()
-        except Exception:
-            pass
+        except OSError:
+            log.warning("the index write lock could not be probed", exc_info=True)
 
     def _new_generation(self) -> tuple[Path, str]:
         name = f"g-{time.time_ns():x}-{os.getpid()}"
@@ -235,11 +254,11 @@ class IndexStore:
             try:
                 ix = windex.open_dir(str(self.index_dir / name))
                 settings = json.loads((self.index_dir / name / SETTINGS_FILE).read_text())
-                self._ix, self._current, self._path = ix, name, self.index_dir / name
+                self._ix, self._current = ix, name
                 self.needs_rebuild = settings.get("version") != SETTINGS_VERSION
                 self._drop_searcher()
-            except Exception:
-                pass
+            except Exception:  # keep serving the generation we have; the next call tries again
+                log.warning("index generation %s named in CURRENT cannot be opened yet", name, exc_info=True)
         if self._searcher is None:
             self._searcher = self._ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
             self.aux = {}
@@ -249,10 +268,8 @@ class IndexStore:
         return self._searcher
 
     def _reopen_searcher(self) -> None:
-        """A fresh searcher after a commit, reading only what the commit changed: segments it left as they
-        were (same segment, same deletions) keep their open readers; new segments, and segments with new
-        deletions, get new ones. Not Searcher.refresh(): it reuses readers by segment alone and then misses
-        deletions made in them (replace_document would show old and new passages side by side)."""
+        """A fresh searcher after a commit, reading only what the commit changed (see search/_refresh.py:
+        unchanged segments keep their readers; new ones, and ones with new deletions, are opened)."""
         old = self._searcher
         self._searcher = fresh_searcher(self._ix, old)
         self.aux = {}
@@ -260,10 +277,7 @@ class IndexStore:
 
     def _drop_searcher(self) -> None:
         if self._searcher is not None:
-            try:
-                self._searcher.close()
-            except Exception:
-                pass
+            _close_quietly(self._searcher, "searcher")
         self._searcher = None
         self.aux = {}
         self.cache.clear()
@@ -271,10 +285,7 @@ class IndexStore:
     def close(self) -> None:
         with self.lock:
             self._drop_searcher()
-            try:
-                self._ix.close()
-            except Exception:
-                pass
+            _close_quietly(self._ix, "index")
 
     # ------------------------------------------------------------------ writing
 
@@ -291,7 +302,6 @@ class IndexStore:
             else:
                 writer.commit()
         with self.lock:
-            self.generation += 1
             self.cache.clear()
             if self._searcher is not None:
                 self._reopen_searcher()
@@ -346,13 +356,9 @@ class IndexStore:
                 old = self._current
                 self._point_to(name)
                 self._drop_searcher()
-                try:
-                    self._ix.close()
-                except Exception:
-                    pass
-                self._ix, self._current, self._path = ix, name, path
+                _close_quietly(self._ix, "index")
+                self._ix, self._current = ix, name
                 self.needs_rebuild = False
-                self.generation += 1
             self._gc_generations(keep={name, old})  # keep the previous one for readers still on it
             if progress:
                 progress(count)

@@ -49,6 +49,20 @@ def test_search_json_and_html_agree(client):
     assert client.get("/sok", params={**params, "format": "json"}).json() == data
 
 
+def test_partial_hits_follow_below_a_divider_and_name_the_words_they_lack(client):
+    params = {"q": "elever gymnasieexamen avhopp", "limit": 10}
+    data = client.get("/api/search", params=params).json()
+    flags = [h["partial"] for h in data["hits"]]
+    assert flags and flags == sorted(flags)  # every hit with all the words comes before the partial ones
+    assert any("#17" in h["heading"] for h in data["hits"])  # the plan's section on pupils completing studies
+    partial = [h for h in data["hits"] if h["partial"]]
+    assert partial and all(h["missing"] and set(h["missing"]) <= set(params["q"].split()) for h in partial)
+    assert all(h["missing"] == [] for h in data["hits"] if not h["partial"])
+    page = client.get("/sok", params=params).text
+    assert page.count("Träffar som inte innehåller alla sökorden") == 1
+    assert page.count("Saknar: ") == len(partial)
+
+
 def test_search_filters_narrow_results(client):
     everything = client.get("/api/search", params={"q": "utbildning"}).json()
     org = everything["facets"]["organisation"][0]

@@ -3,6 +3,7 @@ file, and broken files are refused with a Swedish message naming the file."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -10,6 +11,8 @@ import yaml
 from ingest.config import GOALS_DIR
 from ingest.enrich.goals import LINK_LEVELS, GoalFrameworkError, load_frameworks
 from ingest.enrich.linking import GoalLinker
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +30,58 @@ def test_the_three_frameworks_load(frameworks):
     assert set(frameworks.frameworks) == {"rus-vastmanland", "natverk-westum", "agenda-2030"}
     for fw_id in frameworks.frameworks:
         assert any(True for _ in frameworks.iter_goals(fw_id)), fw_id
+
+
+def test_every_framework_declares_its_scope(frameworks):
+    rus, westum, agenda = (frameworks.frameworks[f] for f in ("rus-vastmanland", "natverk-westum", "agenda-2030"))
+    assert agenda.scope_global and not agenda.scope
+    assert "Västmanland" in rus.scope and not rus.scope_global
+    assert "RUS" not in rus.scope, "bare 'RUS' is also a national emissions database"
+    assert "Westum" in westum.scope
+
+
+def test_examples_are_loaded_with_what_they_are_labelled_for(frameworks):
+    examples = frameworks.examples
+    negatives = [e for e in examples if not e.goal_ids]
+    assert len(negatives) >= 30 and all(e.labelled == frozenset(frameworks.frameworks) for e in negatives)
+    westum = [e for e in examples if any(g.startswith("natverk-westum:") for g in e.goal_ids)]
+    assert len(westum) >= 30 and all("rus-vastmanland" in e.labelled for e in westum)
+    plan = [e for e in examples if e.source.startswith("region-vastmanland_verksamhetsplan")]
+    assert plan and all(e.labelled == {"rus-vastmanland"} for e in plan)
+    assert all(frameworks.get(g) is not None for e in examples for g in e.goal_ids)
+
+
+def test_no_example_is_an_evaluation_text(frameworks):
+    bench = REPO / "bench"
+    evaluation = " ".join(
+        " ".join(item["text"].split())
+        for path in bench.glob("goal_descriptions*.yaml")
+        for key in ("descriptions", "negatives")
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")).get(key) or [])
+    )
+    for example in frameworks.examples:
+        first_words = " ".join(example.text.split()[:12])
+        assert first_words not in evaluation, first_words
+
+
+@pytest.mark.parametrize("scope, words", [("everywhere", "'scope'"), ("[]", None), ("[Örebro, 7]", "'scope'")])
+def test_a_bad_scope_is_refused(tmp_path, scope, words):
+    (tmp_path / "x.yaml").write_text(f"framework: x\nscope: {scope}\ngoals:\n  - {{id: a, level: vision, label: A}}\n",
+                                     encoding="utf-8")
+    if words is None:
+        assert load_frameworks(tmp_path).frameworks["x"].scope == ()
+        return
+    with pytest.raises(GoalFrameworkError, match=words):
+        load_frameworks(tmp_path)
+
+
+def test_an_example_naming_an_unknown_goal_is_refused(tmp_path):
+    shutil.copy(GOALS_DIR / "natverk-westum.yaml", tmp_path / "natverk-westum.yaml")
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "x.yaml").write_text(
+        "labelled: all\nexamples:\n  - goal_ids: [natverk-westum:omrade-9]\n    text: Något.\n", encoding="utf-8")
+    with pytest.raises(GoalFrameworkError, match="omrade-9"):
+        load_frameworks(tmp_path)
 
 
 def test_every_yaml_node_is_loaded_once_with_a_unique_id(frameworks):
@@ -92,6 +147,7 @@ name: Regional utvecklingsstrategi för Örebro län
 short_name: RUS Örebro
 owner: Region Örebro län
 source: "Testdata"
+scope: [Örebro län, Region Örebro län, Örebro]
 goals:
   - id: vision
     level: vision
@@ -131,7 +187,7 @@ def test_a_new_framework_file_loads_and_links_without_code_change(tmp_path):
     assert frameworks.get("rus-vastmanland:delmal-17") is not None  # the others are still there
 
     linker = GoalLinker(frameworks, examples=[])
-    explicit = linker.link("Målet är fler gästnätter på länets hotell och vandrarhem under sommaren.", [])
+    explicit = linker.link("Målet i Örebro län är fler gästnätter på länets hotell och vandrarhem under sommaren.", [])
     found = {l.goal_id: l for l in explicit}
     assert found["rus-orebro:delmal-1"].kind == "explicit"
     assert found["rus-orebro:delmal-1"].parent_label == "Stärkt konkurrenskraft i besöksnäringen"

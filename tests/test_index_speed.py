@@ -5,6 +5,7 @@ a commit sees exactly the committed index while keeping the readers of untouched
 (Speed itself is measured by bench/, never by a test.)"""
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -136,7 +137,7 @@ def test_a_failing_analysis_process_costs_no_document(tmp_path: Path, monkeypatc
 
     from ingest.enrich import worker
 
-    def broken(self, passages, title):
+    def broken(self, *args):
         future = Future()
         future.set_exception(RuntimeError("analysprocessen dog"))
         return future
@@ -166,7 +167,7 @@ def test_refreshed_searcher_sees_deletions_and_keeps_untouched_segments(tmp_path
     index.replace_documents({"a": [passage("a1", "a", "Biblioteket i Sala ordnar läsecirklar.")]})
     index.replace_documents({"b": [passage("b1", "b", "Biblioteket i Köping har nya öppettider.")]})
     assert {h.passage_id for h in index.search("biblioteket").hits} == {"a1", "b1"}
-    store = index._store
+    store = index.backend._store
     before = {r.segment().segment_id(): r for r, _ in store.get_searcher().reader().leaf_readers()}
     # another writer (as an ingest process would) replaces document a: its old segment gets a deletion
     other = SearchIndex(tmp_path / "index")
@@ -191,3 +192,40 @@ def test_entities_over_a_batch_are_the_entities_of_each_text():
     texts = seed_texts()[:120] + ["Region Västmanland och Västerås stad driver projektet \"Vägar framåt\" 2021–2023."]
     assert extract_entities_many(texts) == [extract_entities(t) for t in texts]
     assert any(extract_entities_many(texts)), "the seed texts name organisations and places"
+
+
+def test_analysis_process_uses_the_retrained_linker_and_peoples_verdicts(tmp_path: Path, caplog):
+    """After `goals retrain`, a batch whose links come from the analysis process stores what the ingest
+    process's own (retrained) linker finds: rejected links stay away, the fingerprint is the catalogue's."""
+    from ingest import retrain
+    from ingest.store.catalogue import Catalogue
+    from tests.conftest import run_cli
+    from tests.test_goal_retrain import BUS_GOAL, EXPORT_GOAL, TRAFFIC_PLAN, ingest_files, passage_with, stored_links
+
+    data = ingest_files(tmp_path, {"trafikplan.md": TRAFFIC_PLAN})
+    catalogue = Catalogue(data.catalogue)
+    bus = passage_with(catalogue, "busslinjer")
+    catalogue.review_link(bus.id, BUS_GOAL, "rejected", "redaktor")
+    catalogue.review_link(bus.id, EXPORT_GOAL, "confirmed", "redaktor")
+    assert retrain.retrain(data, "test").status == "done"
+
+    folder = tmp_path / "filer"  # the plan changed (same file, new text) and a second plan beside it
+    (folder / "trafikplan.md").write_text(TRAFFIC_PLAN + "\nTurerna utökas även på helger.\n", encoding="utf-8")
+    (folder / "cykelplan.md").write_text(TRAFFIC_PLAN.replace("Trafikplan", "Cykelplan"), encoding="utf-8")
+    ingester = Ingester(data)
+    ingester.workers = 2
+    with caplog.at_level("INFO", logger="ingest.batch"):
+        report = ingester.ingest_paths([folder])
+    assert report.ok and len(report.ingested) == 2, report
+    assert not caplog.records, "the analysis process's links were used, not found again here"
+    ingester.catalogue.close()
+    assert passage_with(catalogue, "busslinjer").id == bus.id, "the passage keeps its id and its verdicts"
+    rows = stored_links(data, bus.id)
+    assert BUS_GOAL not in rows and EXPORT_GOAL in rows
+    check = run_cli("check", "--json", data=data.root)
+    assert json.loads(check.stdout)["clean"], "documents carry the retrained model's fingerprint"
+    links = lambda: sqlite3.connect(data.catalogue).execute(  # noqa: E731
+        "SELECT passage_id, goal_id, score, kind FROM goal_links ORDER BY passage_id, goal_id").fetchall()
+    before = links()
+    assert run_cli("reanalyse", "--all", data=data.root).returncode == 0  # in this process, one worker
+    assert links() == before

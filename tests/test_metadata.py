@@ -219,3 +219,17 @@ def test_document_types_are_one_vocabulary_shared_with_the_web_app():
     assert {"verksamhetsplan", "strategi", "handlingsplan", "projektrapport", "årsredovisning", "proposition",
             "direktiv", "dom", "föreskrift", "protokoll", "rapport", "övrigt"} <= doc_type_keys()
     assert all(DOC_TYPE_NAMES[key] for key in doc_type_keys())
+
+
+def test_a_bill_cited_in_running_text_or_a_table_is_not_the_documents_number(tmp_path):
+    path = make_docx(tmp_path / "plan.docx", [
+        ("Handlingsplan för vuxenutbildningen", 20),
+        ("Enligt regeringens proposition 2016/17:180 En modern och rättssäker förvaltning ska kommunen "
+         "erbjuda vuxenutbildning som möter individens behov och arbetsmarknadens efterfrågan.", 10),
+        (BODY, 10)])
+    markdown = tmp_path / "oversikt.md"
+    markdown.write_text("# Översikt över styrdokumenten\n\n| Nr | Dokument |\n|---|---|\n"
+                        "| 1 | Dir. 2016:15 Dataskyddsförordningen, med kommentarer om vad den betyder för kommunen |\n",
+                        encoding="utf-8")
+    assert meta(path)["title"] == "Handlingsplan för vuxenutbildningen"
+    assert meta(markdown)["title"] == "Översikt över styrdokumenten"

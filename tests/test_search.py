@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from search import Filters, IndexDoc, SearchIndex, SearchResults
-from search.engine import SETTINGS_FILE
+from search._store import SETTINGS_FILE
 
 RV = "Region Västmanland"
 

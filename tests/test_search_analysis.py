@@ -6,7 +6,7 @@ import pickle
 import pytest
 
 from search._analysis import SwedishAnalyzer, SwedishDecompoundAnalyzer, analyse, compound_parts, split_compound, sv_stem
-from search.engine import make_schema
+from search._store import make_schema
 
 
 def mains(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.config import REPO_ROOT, DataDir, Limits
-from webapp import (account_pages, document_pages, editing_pages, entity_pages, example_pages, followup_pages,
+from webapp import (account_pages, admin_pages, document_pages, editing_pages, entity_pages, example_pages, followup_pages,
                     goal_pages, project_pages, search_pages)
 from webapp.auth import CSRF_COOKIE, current_user
 from webapp.login_gate import LoginGate
@@ -73,7 +73,8 @@ def create_app(data: DataDir | None = None, limits: Limits | None = None) -> Fas
     app.state.kb = AppState(data or DataDir.resolve(), limits)
     app.state.kb.uploads = UploadQueue(app.state.kb)
     for module in (search_pages, document_pages, editing_pages, goal_pages, followup_pages, entity_pages,
-                   project_pages, account_pages, example_pages):
+                   project_pages, account_pages, example_pages,
+                   admin_pages):
         app.include_router(module.router)
 
     @app.get("/static/vendor/htmx.min.js", include_in_schema=False)

@@ -163,9 +163,25 @@ def api_passage(request: Request, passage_id: PassageId) -> JSONResponse:
     return JSONResponse(passage_detail(request, *visible_passage(request, passage_id)))
 
 
+def goal_choices(frameworks) -> list[dict]:
+    """The goals an editor may add a link to, per framework (the levels passages link to)."""
+    from ingest.enrich.goals import LINK_LEVELS
+    from webapp.goal_data import full_name
+
+    out = []
+    for fw in frameworks.frameworks.values():
+        goals = [{"id": g.global_id, "label": full_name(g)}
+                 for g in frameworks.iter_goals(fw.id) if g.level in LINK_LEVELS and g.level != "vision"]
+        if goals:
+            out.append({"name": fw.name, "goals": goals})
+    return out
+
+
 @router.get("/p/{passage_id}", response_class=HTMLResponse, tags=["sidor"],
             summary="Permalänk till ett stycke: dokumentets titel, rubriker och stycket överst")
 def passage_page(request: Request, passage_id: PassageId, format: str = "html"):
     detail = passage_detail(request, *visible_passage(request, passage_id))
+    editor = (user := current_user(request)) is not None and user.can_edit
     return respond(request, detail, "passage.html", name="passage", nav="dokument",
-                   page_url=str(request.url.replace(query="", fragment="")))
+                   page_url=str(request.url.replace(query="", fragment="")),
+                   goal_choices=goal_choices(request.app.state.kb.frameworks) if editor else None)

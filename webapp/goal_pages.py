@@ -16,6 +16,7 @@ from ingest.enrich.goals import Goal
 from ingest.enrich.linking import link_json
 from webapp import goal_map
 from webapp.auth import current_user, visibility_for
+from webapp.budgets import LINK_CHARS
 from webapp.goal_charts import year_chart
 from webapp.goal_data import counted_by_words, frameworks_json, full_name, goal_node, goal_stats
 from webapp.templating import respond
@@ -189,5 +190,6 @@ def api_link(request: Request, body: LinkRequest) -> JSONResponse:
     if current_user(request) is None and not ANONYMOUS_LINK_LIMIT.allow(request.client.host if request.client else "?"):
         raise HTTPException(429, "För många anrop. Vänta en minut, eller använd en API-nyckel.",
                             headers={"Retry-After": "60"})
+    LINK_CHARS.charge(request, len(body.text) + sum(len(h) for h in body.heading_path))
     links = kb.linker.link(body.text, body.heading_path, top_k=body.limit)
     return JSONResponse({"links": [link_json(link) for link in links]})

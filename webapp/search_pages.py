@@ -7,8 +7,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from search import Filters, SearchResults
+from search.api import MAX_QUERY_CHARS as ENGINE_QUERY_CHARS
 from webapp import example_search, goal_map
 from webapp.auth import current_user, visibility_for
+from webapp.budgets import QUERY_CHARS
 from webapp.goal_data import frameworks_json, goal_stats
 from webapp.serialise import document_json
 from webapp.templating import DOC_TYPE_NAMES, is_htmx_for, respond
@@ -84,6 +86,7 @@ def run_search(request: Request, params: SearchParams) -> SearchResults:
     filters = params.filters(visibility_for(request))
     if not params.q.strip() and not params.has_filters:
         return SearchResults(query=params.q, total=0, hits=[], facets={}, offset=params.offset, limit=params.limit)
+    QUERY_CHARS.charge(request, min(len(params.q), ENGINE_QUERY_CHARS))  # what the engine reads of it
     if params.good_examples:
         filters = example_search.mode_filters(filters)
     return kb.index.search(params.q, filters, limit=params.limit, offset=params.offset, group=params.grouped)

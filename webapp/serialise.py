@@ -45,6 +45,9 @@ def goal_link_json(frameworks: Frameworks, link: dict) -> dict | None:
         "kind": link["kind"],
         "evidence": link.get("evidence", []),
         "url": urls.goal(goal.global_id),
+        # the linker's structured evidence (links stored since migration 0008; [] and None before)
+        "evidence_sentences": link.get("evidence_sentences") or [],
+        "resembles": link.get("resembles"),
     }
 
 

@@ -35,17 +35,15 @@ class AppState:
             log.warning("index repaired at start: %s", drift.to_json())
         self.follower = ChangeFollower(self.catalogue, self.index, self.data.root, self.frameworks).start()
         self.secret_key = _secret_key(self.data.root / "secret.key")
-        self._linker = None
         self._linker_lock = threading.Lock()
         self._accounts = None
         self.uploads = None  # set by create_app: the background upload queue
 
     @property
     def linker(self):
+        """The goal linker of this catalogue's latest retrain (built once per retrain in each process)."""
         with self._linker_lock:
-            if self._linker is None:
-                self._linker = shared.knowledge().linker
-            return self._linker
+            return shared.knowledge(catalogue=self.catalogue).linker
 
     @property
     def accounts(self):

@@ -97,6 +97,13 @@ class Urls:
     def api_docs(self) -> str:
         return "/docs"
 
+    def admin(self) -> str:
+        return "/admin"
+
+    def admin_retrain(self) -> str:
+        """The form that retrains the goal linker."""
+        return "/admin/trana-om"
+
     def good_examples(self, goal_id: str | None = None) -> str:
         return "/goda-exempel" + query_string({"mal": goal_id})
 
@@ -138,6 +145,9 @@ class Urls:
 
     def api_upload_status(self, job_id: str) -> str:
         return "/api/uploads/" + _segment(job_id)
+
+    def api_retrain(self) -> str:
+        return "/api/admin/goals/retrain"
 
     def api_good_examples(self, goal_id: str | None = None) -> str:
         return "/api/good-examples" + query_string({"mal": goal_id})

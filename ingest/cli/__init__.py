@@ -41,8 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.goals_dir:  # through the environment, so server workers and converter children see it too
         os.environ["KUNSKAPSBANK_GOALS"] = str(Path(args.goals_dir).resolve())
+    from search.api import SearchUnavailable
+
     try:
         return args.func(args)
+    except SearchUnavailable as exc:  # e.g. no Swedish word list: refuse to run, say why in Swedish
+        print(exc, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("Avbrutet.", file=sys.stderr)
         return 130

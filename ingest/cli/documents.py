@@ -92,7 +92,7 @@ def cmd_check(args) -> int:
 
     data = data_dir(args)
     catalogue, index = Catalogue(data.catalogue), SearchIndex(data.index)
-    stale = stale_documents(catalogue, shared.fingerprint())
+    stale = stale_documents(catalogue, shared.catalogue_fingerprint(catalogue))
     if args.fix and stale:
         from ingest.pipeline import Ingester
 

@@ -53,11 +53,18 @@ def cmd_search(args) -> int:
 
 
 def cmd_link(args) -> int:
-    from ingest.enrich.knowledge import Knowledge
+    from ingest.config import DataDir
+    from ingest.enrich import shared
     from ingest.enrich.linking import link_json
 
     text = sys.stdin.read()
-    knowledge = Knowledge.load()
+    data = DataDir.resolve(args.data_dir)
+    catalogue = None
+    if data.catalogue.exists():  # the linker as the data dir's latest retrain left it; never makes a data dir
+        from ingest.store.catalogue import Catalogue
+
+        catalogue = Catalogue(data.catalogue)
+    knowledge = shared.knowledge(catalogue=catalogue)
     links = knowledge.linker.link(text, [], top_k=args.limit)
     print_json({"links": [link_json(l) for l in links]})
     return EXIT_OK
@@ -89,6 +96,8 @@ def cmd_goals(args) -> int:
     from ingest.enrich.goals import load_frameworks
     from ingest.config import GOALS_DIR
 
+    if args.action == "retrain":
+        return cmd_retrain(args)
     frameworks = load_frameworks(GOALS_DIR)
     if args.missing:
         from ingest.store.catalogue import Catalogue
@@ -110,6 +119,26 @@ def cmd_goals(args) -> int:
         for goal in goals:
             print(f"{goal.global_id:<40} {goal.level:<10} {goal.label}")
     return EXIT_OK
+
+
+def cmd_retrain(args) -> int:
+    """`goals retrain`: refit the linker from frameworks, examples and all verdicts; relink the catalogue."""
+    from ingest import retrain
+    from ingest.cli._common import EXIT_SOME_FAILED, cli_actor, lower_priority
+
+    lower_priority()
+    progress = sys.stderr if args.json else sys.stdout  # --json: stdout holds the JSON only
+    try:
+        result = retrain.retrain(data_dir(args), cli_actor(), say=lambda line: print(line, file=progress, flush=True))
+    except retrain.RetrainBusy as exc:
+        if args.json:
+            print_json({"status": "busy", "message": str(exc)})
+        else:
+            print(exc, file=sys.stderr)
+        return EXIT_SOME_FAILED
+    if args.json:
+        print_json(result.to_json())
+    return EXIT_OK if result.status == "done" else EXIT_SOME_FAILED
 
 
 def add_commands(sub, common) -> None:
@@ -143,7 +172,10 @@ def add_commands(sub, common) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_entities)
 
-    p = sub.add_parser("goals", parents=[common], help="lista målramverkens mål")
+    p = sub.add_parser("goals", parents=[common], help="lista målramverkens mål; 'goals retrain' tränar om måltolkningen")
+    p.add_argument("action", nargs="?", choices=["retrain"],
+                   help="retrain: träna om måltolkningen med målramverken, exemplen och alla bedömningar "
+                        "(bekräftade och avvisade kopplingar) och koppla om alla dokument")
     p.add_argument("--missing", action="store_true", help="mål som nämns i dokumenten men saknas i ramverken")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_goals)

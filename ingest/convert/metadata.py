@@ -157,6 +157,12 @@ def _compose_title(path: Path, converted: ConvertedDocument, block: TitleBlock, 
     return _file_title(path, (converted.metadata or {}).get("title"), organisation)[:MAX_TITLE] or path.name
 
 
+def _title_like(lines: list[str]) -> list[str]:
+    """Lines that may name the document's own number: short ones, not table rows or running text that
+    merely cites another bill ("enligt prop. 2016/17:180 ska …")."""
+    return [line for line in lines if len(line) <= 90 and "|" not in line]
+
+
 def describe(path: Path, converted: ConvertedDocument, explain: dict | None = None) -> dict:
     """Title, organisation, year and type as the document itself gives them (`explain` receives the
     organisation candidates' scores)."""
@@ -168,7 +174,7 @@ def describe(path: Path, converted: ConvertedDocument, explain: dict | None = No
     body_text = "\n".join(b.text for b in blocks)[:300_000]
     block = title_block(lines, is_org_line=_is_org_line)
     embedded = meaningful_embedded_title(meta.get("title"), front_text + "\n" + body_text[:20_000], path.stem)
-    designation = find_designation("\n".join(line_texts[:20]) + "\n" + (embedded or ""))
+    designation = find_designation("\n".join(_title_like(line_texts[:20])) + "\n" + (embedded or ""))
     organisation = find_organisation(
         first_lines=line_texts, front_text=front_text, body_text=body_text, title=embedded or block.title,
         author_fields=[str(meta.get("author") or ""), str(meta.get("company") or "")],

@@ -80,6 +80,7 @@ def drop_toc_blocks(blocks: list[Block]) -> list[Block]:
 
 
 _BROKEN_END = re.compile(r"[a-zåäöé]{2,}-$")  # "ekono-": a word cut by a line end, not "hälso- och"
+BROKEN_END_TAIL = 8  # characters of a block's end _BROKEN_END reads: searching all of a 300 kB word is quadratic
 MEND_WINDOW = 6  # blocks ahead where the rest of the word may stand (a heading or box read in between)
 
 
@@ -91,7 +92,7 @@ def mend_broken_words(blocks: list[Block]) -> list[Block]:
     i = 0
     while i < len(blocks):
         block = blocks[i]
-        if block.kind in ("paragraph", "list") and _BROKEN_END.search(block.text):
+        if block.kind in ("paragraph", "list") and _BROKEN_END.search(block.text[-BROKEN_END_TAIL:]):
             for j in range(i + 1, min(len(blocks), i + 1 + MEND_WINDOW)):
                 candidate = blocks[j]
                 if candidate.kind in ("paragraph", "list") and candidate.text[:1].islower():

@@ -30,8 +30,9 @@ _MARKER = re.compile(
     r"meddelad|stockholm den|sid(a)? \d|\(?\d+\s*\(\d+\)|\d+\s*av\s*\d+)",
     re.I,
 )
-# An address, a web or e-mail address, a phone number: contact details, never part of a title.
-_CONTACT = re.compile(r"\b\d{3} ?\d{2} [A-ZÅÄÖ]|https?://|www\.|\S+@\S+\.\w+|\b0\d{1,3}[- ]\d{2,3}[ -]?\d{2}[ -]?\d{2}\b"
+# An address, a web or e-mail address, a phone number: contact details, never part of a title. (The e-mail part is
+# bounded like a real address: an unbounded \S+@ is quadratic on a 300 kB one-word line.)
+_CONTACT = re.compile(r"\b\d{3} ?\d{2} [A-ZÅÄÖ]|https?://|www\.|[^\s@]{1,64}@[^\s@]{1,253}\.\w+|\b0\d{1,3}[- ]\d{2,3}[ -]?\d{2}[ -]?\d{2}\b"
                       r"|\b(?:box|postadress|besöksadress|tel\.?|telefon)\b", re.I)
 _LABEL_VALUE = re.compile(r"^([A-ZÅÄÖa-zåäö][\wåäö .-]{1,28}):\s*(.*)$")
 _PAGE_NUMBER = re.compile(r"^(sid(a)?\s*)?\d{1,4}\s*(\(\s*\d{1,4}\s*\)|av\s*\d{1,4})?$", re.I)
@@ -107,7 +108,8 @@ def _is_generic(text: str) -> bool:
 
 def _noise(text: str) -> bool:
     return bool(_PAGE_NUMBER.match(text) or _DOT_LEADER.search(text) or _DOMAIN.match(text)
-                or not re.search(r"[^\W\d_]", text) or is_date_line(text))
+                or not re.search(r"[^\W\d_]", text) or is_date_line(text)
+                or text.lstrip().startswith("|"))  # a row of a plain-text (Markdown) table
 
 
 def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: False) -> TitleBlock:

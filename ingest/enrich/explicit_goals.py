@@ -1,7 +1,9 @@
 """Explicit goal references in text and headings: "#17 …", "delmål 4", "Målområde: Ett välmående
 Västmanland", "Prioriterat område 2", "globala mål 4", or a goal's full label written out.
 
-These are facts the author wrote, not guesses, so they become links of kind "explicit".
+These are facts the author wrote, not guesses, so they become links of kind "explicit" — but only in
+documents within the framework's scope (ingest/enrich/goal_scope.py decides; the linker filters).
+A bare number ("10", "mål 4" without "globala"/"Agenda 2030") is never a reference.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ _SDG_REF = re.compile(
     r"\b(?:globala\s+mål(?:et)?|agenda\s+2030[-\s]*mål(?:et)?|sdg|hållbarhetsmål(?:et)?)\s*(?:nr\.?\s*)?(\d{1,2})\b",
     re.IGNORECASE,
 )
+NAMING_WORDS = 4  # a goal label this long, written out, names its framework ("Strategisk kompetensförsörjning" does not)
 _SDG_REF_AFTER = re.compile(r"\bmål\s+(\d{1,2})\s+(?:i|inom|enligt)\s+(?:agenda\s+2030|de\s+globala\s+målen)", re.IGNORECASE)
 
 
@@ -65,6 +68,23 @@ class ExplicitMatcher:
                     return goal
         return candidates[0] if len(candidates) == 1 else None
 
+    def named_frameworks(self, text: str) -> set[str]:
+        """Frameworks whose goals the text names in words: a goal's label of NAMING_WORDS words or more,
+        written out or after its number ("#17 Öka andelen elevers som fullföljer …"). Quoting a goal's
+        wording names its framework as clearly as naming the region does."""
+        found = set()
+        folded = fold(text)
+        for label, goal in self._labels:
+            if len(label.split()) >= NAMING_WORDS and label in folded:
+                found.add(goal.framework)
+        for m in _HASH_REF.finditer(text):
+            rest = fold(m.group(2) or "")
+            if len(rest.split()) >= NAMING_WORDS:
+                for label, goal in self._labels:
+                    if goal.number == int(m.group(1)) and (label.startswith(rest) or rest.startswith(label)):
+                        found.add(goal.framework)
+        return found
+
     def find(self, text: str, in_heading: bool = False) -> list[ExplicitRef]:
         found: dict[str, ExplicitRef] = {}
 
@@ -74,7 +94,8 @@ class ExplicitMatcher:
 
         for m in _HASH_REF.finditer(text):
             rest = m.group(2) if in_heading else None
-            add(self._numbered("delmal", int(m.group(1)), rest), m.group(0)[:80] if in_heading else m.group(0).split()[0])
+            written = m.group(0)[:80] if in_heading else text[m.start():m.end(1)]  # "#8", "# 8", "mål #8"
+            add(self._numbered("delmal", int(m.group(1)), rest), " ".join(written.split()))
         for m in _DELMAL_REF.finditer(text):
             add(self._numbered("delmal", int(m.group(1)), None), m.group(0))
         for m in _AREA_REF.finditer(text):

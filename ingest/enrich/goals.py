@@ -76,6 +76,27 @@ class Framework:
     roots: list[str]  # global ids
     order: int = 100  # place in lists; the YAML key `order` (lower first), then the file name
     examples: list[dict] = field(default_factory=list)  # labelled text: {"goal_id", "text"}
+    # Names that put a document in this framework's scope (the framework, its owner, its region);
+    # `scope: global` in the YAML means every document is in scope.
+    scope: tuple[str, ...] = ()
+    scope_global: bool = False
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """A text with the goals it is about, for training the linker.
+
+    `labelled` names the frameworks this text was fully labelled for: a framework listed there with
+    none of its goals in `goal_ids` means "about none of its goals". Other frameworks are unknown.
+    `rejected` are goals a person said the text is not about."""
+
+    text: str
+    goal_ids: tuple[str, ...]
+    labelled: frozenset[str] = frozenset()
+    rejected: tuple[str, ...] = ()
+    source: str = ""
+    weight: float = 1.0
+    quotable: bool = False  # written as an example to show people ("liknar: …"); plans' passages and verdicts are not
 
 
 class Frameworks:
@@ -84,6 +105,8 @@ class Frameworks:
     def __init__(self, frameworks: list[Framework], goals: dict[str, Goal]):
         self.frameworks = {f.id: f for f in frameworks}
         self.goals = goals
+        self.examples: list[LabelledText] = []  # every file in examples/, for training the linker
+        self.directory: Path | None = None  # the folder they were loaded from (features/, evidence/ beside them)
 
     def __len__(self) -> int:
         return len(self.goals)
@@ -170,10 +193,13 @@ def load_frameworks(directory: Path) -> Frameworks:
         frameworks.append(framework)
     frameworks.sort(key=lambda f: f.order)  # stable: equal orders keep file-name order
     loaded = Frameworks(frameworks, goals)
+    loaded.directory = directory
     for fw in frameworks:
         examples_file = directory / "examples" / f"{fw.id}.yaml"
         if examples_file.exists():
             fw.examples = _load_examples(examples_file, loaded)
+    for path in sorted((directory / "examples").glob("*.yaml")):
+        loaded.examples += _load_labelled(path, loaded)
     return loaded
 
 
@@ -229,7 +255,17 @@ def _load_file(path: Path, goals: dict[str, Goal], taken: set[str]) -> Framework
         source=str(data.get("source") or ""),
         roots=roots,
         order=int(data.get("order", 100)),
+        scope=_scope_names(path, data.get("scope")),
+        scope_global=data.get("scope") == "global",
     )
+
+
+def _scope_names(path: Path, value) -> tuple[str, ...]:
+    if value is None or value == "global":
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise GoalFrameworkError(f"{path.name}: 'scope' ska vara 'global' eller en lista med namn.")
+    return tuple(v.strip() for v in value)
 
 
 def _load_examples(path: Path, frameworks: Frameworks) -> list[dict]:
@@ -239,3 +275,27 @@ def _load_examples(path: Path, frameworks: Frameworks) -> list[dict]:
         if frameworks.get(item.get("goal_id", "")) and item.get("text"):
             examples.append({"goal_id": item["goal_id"], "text": item["text"], "source": item.get("source", "")})
     return examples
+
+
+def _load_labelled(path: Path, frameworks: Frameworks) -> list[LabelledText]:
+    """Examples in either shape: a framework's file ({"framework", "examples": [{"goal_id", "text"}]},
+    fully labelled for that framework only) or a curated file ({"labelled": [framework ids] | "all",
+    "examples": [{"goal_ids": [...], "text"}]}; `goal_ids: []` is a text about none of the goals)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise GoalFrameworkError(f"examples/{path.name}: kan inte läsas som YAML ({exc}).") from exc
+    labelled = data.get("labelled", [data["framework"]] if data.get("framework") else [])
+    labelled = frozenset(frameworks.frameworks) if labelled == "all" else frozenset(labelled)
+    out = []
+    for item in data.get("examples") or []:
+        ids = item.get("goal_ids", [item["goal_id"]] if item.get("goal_id") else None)
+        text = str(item.get("text") or "").strip()
+        if ids is None or not text:
+            continue
+        unknown = [g for g in ids if frameworks.get(g) is None]
+        if unknown:
+            raise GoalFrameworkError(f"examples/{path.name}: okänt mål-id {unknown[0]}.")
+        out.append(LabelledText(text, tuple(ids), labelled, source=str(item.get("source") or path.name),
+                                quotable="labelled" in data))
+    return out

@@ -1,38 +1,36 @@
-"""Link a passage to the goals it works toward, with a score in [0, 1] and the evidence.
+"""Link a passage to the goals it works toward, with a score in [0, 1] and evidence a person can check.
 
 Two sources, in order of trust:
-1. explicit references the author wrote ("#17", "Målområde: …", "Prioriterat område 2", a goal's
-   full label) — kind "explicit";
-2. a nearest-centroid classifier over Swedish TF-IDF vectors (stems plus compound parts, the same
-   analysis the search index uses) — kind "inferred". Each goal's centroid is built from its
-   definition in corpus/goals (label, description, phrases, keywords, sub-goals and activities)
-   and from labelled example passages (corpus/goals/examples/), so a passage can link to a goal
-   without sharing the goal title's words.
+1. explicit references the author wrote ("#17 …", "Målområde: …", "Prioriterat område 2", "globala
+   mål 4", a goal's full label) — kind "explicit" — counted only for frameworks whose scope the text or
+   document is within (ingest/enrich/goal_scope.py); a bare number never links;
+2. a trained, calibrated model (ingest/enrich/goal_model.py) — kind "inferred". Its score is the
+   probability that the passage is about the goal; below SHOW_LINK_SCORE a link is a weaker
+   suggestion, hidden unless a person asks to see weaker ones ("visa svagare"). Outside a framework's
+   scope the probability is scaled by OUT_OF_SCOPE_WEIGHT, so such links are weaker suggestions at most.
+
+Build once per process: `GoalLinker(frameworks)` trains on the goal definitions and the examples in
+corpus/goals/examples/; `GoalLinker.train(frameworks, verdicts=...)` also learns from people's verdicts.
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable, Sequence
 
-import numpy as np
+from ingest.config import GOAL_LINK_SHOWN_MIN
+from ingest.enrich.explicit_goals import ExplicitMatcher
+from ingest.enrich.goal_evidence import Evidence, EvidenceFinder, sentences
+from ingest.enrich.goal_model import INFERRED_LEVELS, GoalModel
+from ingest.enrich.goal_scope import ScopeMatcher
+from ingest.enrich.goals import Frameworks, Goal, LabelledText
 
-from ingest.enrich.explicit_goals import ExplicitMatcher, fold
-from ingest.enrich.goals import Frameworks, Goal
-from search.text import analyse_terms
+SHOW_LINK_SCORE = GOAL_LINK_SHOWN_MIN  # inferred links at least this probable are shown by default (one place: config)
+KEEP_LINK_SCORE = 0.15  # weaker suggestions than this are not kept at all
+OUT_OF_SCOPE_WEIGHT = 0.5  # an inferred link to a framework the document is outside: a weaker suggestion at most
+MIN_SUGGESTION = 0.05  # link() drops anything weaker
 
-# Frequent words that do carry some signal but explain nothing to a reader of the evidence.
-EVIDENCE_SKIP = {"ska", "skall", "kommer", "ny", "nya", "nytt", "fler", "mer", "mera", "många", "bättre", "lättare",
-                 "samt", "även", "kunna", "kan", "får", "genom", "öka", "ökad", "ökat", "andel", "andelen"}
-INFERRED_LEVELS = ("malomrade", "delmal", "omrade", "sdg")  # vision links only when written out
-PART_WEIGHT = 0.5  # compound parts count, but less than whole words
-COS_FULL = 0.30  # a cosine this high is as strong as inference gets
-SOFTMAX_SHARPNESS = 18.0
-EXAMPLE_WEIGHT = 0.5  # the mean of a goal's labelled example passages, beside its definition (1.0)
-DEFINITION_WEIGHT = 1.0
-CHILD_WEIGHT = 0.5  # each delmål's profile inside its målområde's
-PARENT_FLOOR = 0.9  # a målområde scores at least this share of its best delmål: the two agree
+Verdict = tuple[str, Sequence[str], str, str]  # (passage text, heading path, goal id, "confirmed" | "rejected")
 
 
 @dataclass
@@ -47,181 +45,167 @@ class GoalLink:
     score: float
     kind: str  # "explicit" | "inferred" (a person's verdict is stored separately as "confirmed")
     evidence: list[str] = field(default_factory=list)
+    evidence_sentences: list[dict] = field(default_factory=list)  # [{"text", "marks": [[start, end], ...]}]
+    resembles: str | None = None  # the goal phrase or curated example the passage resembles
+    in_scope: bool = True  # False: the text is outside the framework's scope (see goal_scope.py)
+
+    @property
+    def shown(self) -> bool:
+        """Shown by default; False means a weaker suggestion ("visa svagare")."""
+        return (self.kind == "explicit" and self.in_scope) or self.score >= SHOW_LINK_SCORE
 
 
-def _definition_text(frameworks: Frameworks, goal: Goal) -> str:
-    """The words that define a goal, with the finer goals and activities under it."""
-    parts = [goal.label, goal.label, goal.description, " . ".join(goal.phrases), " . ".join(goal.keywords)]
-    for child in frameworks.descendants(goal):
-        if child.level not in INFERRED_LEVELS:
-            parts += [child.label, child.description, " . ".join(child.phrases), " . ".join(child.keywords)]
-    return " . ".join(p for p in parts if p)
+def context_text(text: str, heading_path: Sequence[str] = ()) -> str:
+    """What the model reads: the nearest heading, then the passage."""
+    headings = [h for h in heading_path if h]
+    return (headings[-1] + "\n" + text) if headings else text
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(vector)
-    return vector / norm if norm else vector
+def verdict_examples(verdicts: Iterable[Verdict | dict]) -> list[LabelledText]:
+    """People's verdicts as training examples: one per passage, its confirmed goals and its rejected ones.
+    A verdict is a (text, heading path, goal id, verdict) tuple or a dict with those keys (the catalogue's
+    `verdicts()` rows: text, heading_path, goal_id, verdict)."""
+    merged: dict[str, tuple[list[str], list[str]]] = {}
+    for item in verdicts:
+        if isinstance(item, dict):
+            item = (item["text"], item.get("heading_path") or [], item["goal_id"], item["verdict"])
+        text, heading_path, goal_id, verdict = item
+        confirmed, rejected = merged.setdefault(context_text(text, heading_path), ([], []))
+        (confirmed if verdict == "confirmed" else rejected).append(goal_id)
+    return [LabelledText(text, tuple(dict.fromkeys(c)), frozenset(), tuple(dict.fromkeys(r)), "bedömning")
+            for text, (c, r) in merged.items()]
 
 
-class _Vectoriser:
-    def __init__(self, documents: list[list[str]]):
-        df = Counter()
-        for terms in documents:
-            df.update(set(terms))
-        self.vocabulary = {term: i for i, term in enumerate(sorted(df))}
-        n = len(documents)
-        self.idf = np.zeros(len(self.vocabulary))
-        for term, i in self.vocabulary.items():
-            self.idf[i] = math.log((1 + n) / (1 + df[term])) + 1.0
-
-    def __call__(self, terms: list[str]) -> np.ndarray:
-        vector = np.zeros(len(self.vocabulary))
-        for term, count in Counter(terms).items():
-            i = self.vocabulary.get(term)
-            if i is not None:
-                weight = PART_WEIGHT if term.startswith("~") else 1.0
-                vector[i] = weight * (1.0 + math.log(count)) * self.idf[i]
-        norm = np.linalg.norm(vector)
-        return vector / norm if norm else vector
+def _examples(frameworks: Frameworks, examples) -> list[LabelledText]:
+    if examples is None:
+        return list(frameworks.examples)
+    out = []
+    for ex in examples:  # LabelledText, or the older {"goal_id", "text"} dicts
+        out.append(ex if isinstance(ex, LabelledText) else LabelledText(ex["text"], (ex["goal_id"],), frozenset()))
+    return out
 
 
 class GoalLinker:
-    def __init__(self, frameworks: Frameworks, examples: list[dict] | None = None):
-        """`examples` ({"goal_id", "text"}) default to the labelled examples of every framework."""
+    def __init__(self, frameworks: Frameworks, examples: Iterable | None = None, verdicts: Iterable[Verdict] = ()):
+        """`examples` default to every file in corpus/goals/examples/; `verdicts` are people's."""
         self.frameworks = frameworks
         self.explicit = ExplicitMatcher(frameworks)
-        if examples is None:
-            examples = [ex for fw in frameworks.frameworks.values() for ex in fw.examples]
-        self.targets = [
-            g for g in frameworks.iter_goals() if g.level in INFERRED_LEVELS and g.wording_known
-        ]
-        definitions = {g.global_id: analyse_terms(_definition_text(frameworks, g)) for g in self.targets}
-        example_terms = [(ex["goal_id"], analyse_terms(ex["text"])) for ex in examples]
-        self.vectorise = _Vectoriser(list(definitions.values()) + [t for _, t in example_terms])
-        # Each goal: its definition, plus the mean of its labelled examples as one vector (so a goal
-        # with fifteen example passages does not drown one with two).
-        own: dict[str, list[tuple[float, np.ndarray]]] = {
-            gid: [(DEFINITION_WEIGHT, self.vectorise(terms))] for gid, terms in definitions.items()
-        }
-        grouped: dict[str, list[np.ndarray]] = {}
-        for goal_id, terms in example_terms:
-            goal = frameworks.get(goal_id)
-            goal = frameworks.linkable(goal) if goal else None
-            if goal is not None and goal.global_id in own:
-                grouped.setdefault(goal.global_id, []).append(self.vectorise(terms))
-        for goal_id, vectors in grouped.items():
-            own[goal_id].append((EXAMPLE_WEIGHT, _unit(np.mean(vectors, axis=0))))
-        profiles = {gid: _unit(sum(w * v for w, v in parts)) for gid, parts in own.items()}
-        # A målområde is also described by its delmål, each counted once and below its own words.
-        self.centroids = np.zeros((len(self.targets), len(self.vectorise.vocabulary)))
-        for row, goal in enumerate(self.targets):
-            vector = profiles[goal.global_id].copy()
-            for child in frameworks.descendants(goal):
-                if child.global_id in profiles:
-                    vector += CHILD_WEIGHT * profiles[child.global_id]
-            self.centroids[row] = _unit(vector)
-        self._children = {
-            g.global_id: [c.global_id for c in frameworks.descendants(g) if c.global_id in profiles] for g in self.targets
-        }
-        # Goals compete with others of the same framework and level (delmål with delmål, ...).
-        self._groups: dict[tuple[str, str], list[int]] = {}
-        for row, goal in enumerate(self.targets):
-            self._groups.setdefault((goal.framework, goal.level), []).append(row)
-        self._terms = {i: t for t, i in self.vectorise.vocabulary.items()}
-        self._rows = {g.global_id: row for row, g in enumerate(self.targets)}
-        self._phrases = {
-            g.global_id: sorted({fold(p) for p in g.phrases if len(fold(p)) > 3}, key=len, reverse=True)
-            for g in self.targets
-        }
+        self.scopes = ScopeMatcher(frameworks)
+        curated = _examples(frameworks, examples)
+        self.model = GoalModel(frameworks, curated, verdict_examples(verdicts))
+        self.targets: list[Goal] = self.model.targets
+        self.evidence = EvidenceFinder(self.model, self._references(curated))
 
-    # -- inference ---------------------------------------------------------------------------
+    @classmethod
+    def train(cls, frameworks: Frameworks, examples: Iterable | None = None,
+              verdicts: Iterable[Verdict] = ()) -> "GoalLinker":
+        """Refit from the frameworks, the examples and all verdicts (what `kunskapsbank goals retrain` runs)."""
+        return cls(frameworks, examples, verdicts)
+
+    def _references(self, curated: list[LabelledText]) -> dict[str, list[str]]:
+        """What a passage may be said to resemble, per goal: its label, phrases and description, the labels
+        of the finer goals under it, and the sentences of curated examples about it (never a verdict's passage,
+        which may be internal, nor a plan's)."""
+        references: dict[str, list[str]] = {}
+        for goal in self.targets:
+            below = {goal.global_id} | {d.global_id for d in self.frameworks.descendants(goal)}
+            refs = [goal.label, *goal.phrases, goal.description]
+            refs += [d.label for d in self.frameworks.descendants(goal) if d.level not in INFERRED_LEVELS]
+            for ex in curated:
+                if ex.quotable and below.intersection(ex.goal_ids):
+                    refs += [ex.text[a:b] for a, b in sentences(ex.text)]
+            references[goal.global_id] = [r for r in refs if r and not re.search(r"\d", r)]
+        return references
+
+    # -- scope ---------------------------------------------------------------------------------
+    def document_scope(self, title: str = "", organisation: str = "", texts: Iterable[str] = (),
+                       override: set[str] | None = None) -> set[str]:
+        return self.scopes.in_document(title, organisation, texts, override)
+
+    # -- inference -----------------------------------------------------------------------------
     def inferred_scores(self, text: str) -> dict[str, float]:
-        """Score in [0, 1] for every inferred-level goal: absolute similarity times how clearly the
-        goal stands out among its siblings."""
-        vector = self.vectorise(analyse_terms(text))
-        if not vector.any():
-            return {}
-        cosines = self.centroids @ vector
-        scores: dict[str, float] = {}
-        for rows in self._groups.values():
-            group = cosines[rows]
-            exp = np.exp(SOFTMAX_SHARPNESS * (group - group.max()))
-            share = exp / exp.sum()
-            for row, cos, p in zip(rows, group, share):
-                strength = min(1.0, max(0.0, cos) / COS_FULL)
-                scores[self.targets[row].global_id] = float(strength * (0.35 + 0.65 * p))
-        for goal_id, children in self._children.items():
-            if children:
-                best_child = max(scores.get(c, 0.0) for c in children)
-                scores[goal_id] = max(scores.get(goal_id, 0.0), PARENT_FLOOR * best_child)
-        return scores
+        """Probability in [0, 1] that the text is about each inferred-level goal (scope not applied)."""
+        return self.model.scores(text) if text.strip() else {}
 
-    def _evidence_basis(self, text: str) -> tuple[dict[str, str], np.ndarray]:
-        """Each stem's first surface word, and the passage's whole-word vector."""
-        surface: dict[str, str] = {}
-        for word in dict.fromkeys(re.findall(r"\w[\w:+-]*", text.lower())):
-            for term in analyse_terms(word, decompound=False):
-                surface.setdefault(term, word)
-        return surface, self.vectorise(analyse_terms(text, decompound=False))
+    def link(self, text: str, heading_path: Sequence[str] = (), top_k: int = 10,
+             scope: set[str] | None = None) -> list[GoalLink]:
+        """Links for one passage, explicit first, then by score. `scope`: the frameworks the passage's
+        document is within (Knowledge.analyse decides it per document); None = decide from this text."""
+        return self.link_many([(text, heading_path)], top_k=top_k, scope=scope)[0]
 
-    def _shared_words(self, basis: tuple[dict[str, str], np.ndarray], goal_row: int, limit: int = 5) -> list[str]:
-        """The passage's words that pull it toward the goal most, as written (evidence for people)."""
-        surface, vector = basis
-        contribution = vector * self.centroids[goal_row]
-        best = np.argsort(-contribution)[:limit]
-        terms = self._terms
-        words = [surface.get(terms[i], terms[i]) for i in best if contribution[i] > 0.002]
-        return [w for w in words if w not in EVIDENCE_SKIP]
+    def link_many(self, passages: Iterable[tuple[str, Sequence[str]]], top_k: int = 10,
+                  scope: set[str] | None = None) -> list[list[GoalLink]]:
+        """`link` for many passages (text, heading path) of one document: the same links, with the model
+        scoring them all in one matrix product per goal group."""
+        items = [(text, [h for h in heading_path if h]) for text, heading_path in passages]
+        readings = [self.evidence.reading(context, len(context) - len(text))
+                    for context, text in ((context_text(text, headings), text) for text, headings in items)]
+        scores = self.model.scores_of_many([r.total for r in readings])
+        return [self._link(text, headings, top_k, scope, reading, probabilities)
+                for (text, headings), reading, probabilities in zip(items, readings, scores)]
 
-    def _phrase_hits(self, folded: str, goal_id: str) -> list[str]:
-        hits = []
-        for phrase in self._phrases.get(goal_id, ()):
-            if phrase in folded and re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", folded):
-                if not any(phrase in h for h in hits):
-                    hits.append(phrase)
-        return hits[:4]
-
-    # -- public ------------------------------------------------------------------------------
-    def link(self, text: str, heading_path: list[str] | tuple[str, ...] = (), top_k: int = 10) -> list[GoalLink]:
+    def _link(self, text: str, headings: list[str], top_k: int, scope: set[str] | None, reading,
+              probabilities: dict[str, float]) -> list[GoalLink]:
+        if scope is None:
+            scope = self.scopes.in_text(text, headings[-2:])
         links: dict[str, GoalLink] = {}
-        headings = [h for h in heading_path if h]
-        for ref in self.explicit.find(text) + [r for h in headings[-2:] for r in self.explicit.find(h, in_heading=True)]:
+        refs = [(r, text) for r in self.explicit.find(text)]
+        refs += [(r, h) for h in headings[-2:] for r in self.explicit.find(h, in_heading=True)]
+        for ref, source in refs:
             goal = self.frameworks.linkable(ref.goal)  # an activity's words point at its område
-            if goal is not None:
-                where = "rubrik" if ref.in_heading else "text"
-                self._add(links, goal, 1.0, "explicit", [f"{where}: {ref.evidence}"])
+            if goal is None or goal.framework not in scope:
+                continue
+            where = "rubrik" if ref.in_heading else "text"
+            self._add(links, goal, 1.0, "explicit", EvidenceFinder.explicit(source, ref.evidence, where))
         for goal_id in [gid for gid, link in links.items() if link.kind == "explicit"]:
             parent = self.frameworks.link_parent(self.frameworks.get(goal_id))
             if parent is not None and parent.level in INFERRED_LEVELS:
-                self._add(links, parent, 0.9, "explicit", [f"via {self.frameworks.get(goal_id).display_label}"])
+                via = Evidence(strings=[f"via {self.frameworks.get(goal_id).display_label}"],
+                               sentences=links[goal_id].evidence_sentences)
+                self._add(links, parent, 0.9, "explicit", via)
 
-        context = " ".join([headings[-1]] if headings else []) + " " + text
-        folded = fold(context)
-        basis = None
-        for goal_id, model_score in self.inferred_scores(context).items():
-            if goal_id in links:
-                continue
-            phrases = self._phrase_hits(folded, goal_id)
-            boost = min(0.6, sum(0.3 if " " in p else 0.1 for p in phrases))
-            score = 1.0 - (1.0 - model_score) * (1.0 - boost)
-            if score < 0.05:
-                continue
-            evidence = [f"fras: {p}" for p in phrases]
-            words = []
-            if score >= 0.2:
-                basis = basis or self._evidence_basis(context)
-                words = self._shared_words(basis, self._rows[goal_id])
-            if words:
-                evidence.append("ord: " + ", ".join(words))
-            self._add(links, self.frameworks.get(goal_id), score, "inferred", evidence)
+        inferred = []
+        for goal_id, probability in probabilities.items():
+            goal = self.frameworks.get(goal_id)
+            score = probability if goal.framework in scope else probability * OUT_OF_SCOPE_WEIGHT
+            if goal_id not in links and score >= MIN_SUGGESTION:
+                inferred.append((score, goal_id))
+        room = max(0, top_k - len(links))
+        for score, goal_id in sorted(inferred, key=lambda x: (-x[0], x[1]))[:room]:
+            goal = self.frameworks.get(goal_id)
+            evidence = Evidence()
+            if score >= KEEP_LINK_SCORE:  # evidence costs time; links weaker than this are never kept
+                evidence = self.evidence.inferred(reading, goal_id)
+            self._add(links, goal, score, "inferred", evidence, in_scope=goal.framework in scope)
         ranked = sorted(links.values(), key=lambda l: (l.kind != "explicit", -l.score, l.goal_id))
         return ranked[:top_k]
 
-    def _add(self, links: dict[str, GoalLink], goal: Goal, score: float, kind: str, evidence: list[str]) -> None:
+    def explain(self, text: str, heading_path: Sequence[str], goal_id: str,
+                scope: set[str] | None = None) -> GoalLink | None:
+        """The link to one given goal however weak (for a link a person confirmed), with its evidence."""
+        for link in self.link(text, heading_path, top_k=len(self.frameworks.goals), scope=scope):
+            if link.goal_id == goal_id:
+                return link
+        goal = self.frameworks.get(goal_id)
+        if goal is None:
+            return None
+        headings = [h for h in heading_path if h]
+        context = context_text(text, headings)
+        in_scope = scope is None or goal.framework in scope
+        score = self.inferred_scores(context).get(goal_id, 0.0) * (1.0 if in_scope else OUT_OF_SCOPE_WEIGHT)
+        links: dict[str, GoalLink] = {}
+        reading = self.evidence.reading(context, len(context) - len(text))
+        self._add(links, goal, score, "inferred", self.evidence.inferred(reading, goal_id), in_scope=in_scope)
+        return links[goal_id]
+
+    def _add(self, links: dict[str, GoalLink], goal: Goal, score: float, kind: str, evidence: Evidence,
+             in_scope: bool = True) -> None:
         existing = links.get(goal.global_id)
         if existing is not None:
             if existing.kind == "explicit" or existing.score >= score:
-                existing.evidence.extend(e for e in evidence if e not in existing.evidence)
+                existing.evidence.extend(e for e in evidence.strings if e not in existing.evidence)
+                if not existing.evidence_sentences:
+                    existing.evidence_sentences = evidence.sentences
                 return
         parent = self.frameworks.link_parent(goal)
         links[goal.global_id] = GoalLink(
@@ -234,12 +218,16 @@ class GoalLinker:
             parent_label=parent.label if parent else None,
             score=round(min(1.0, max(0.0, score)), 4),
             kind=kind,
-            evidence=evidence,
+            evidence=list(evidence.strings),
+            evidence_sentences=evidence.sentences,
+            resembles=evidence.resembles,
+            in_scope=in_scope,
         )
 
 
 def link_json(link) -> dict:
-    """A link as the JSON contract of `kunskapsbank link` and `POST /api/link` shows it."""
+    """A link as the JSON contract of `kunskapsbank link` and `POST /api/link` shows it. The first ten keys
+    are the original contract; the rest were added (structured evidence, scope, default visibility)."""
     return {
         "goal_id": link.goal_id,
         "framework": link.framework,
@@ -251,4 +239,9 @@ def link_json(link) -> dict:
         "score": round(float(link.score), 4),
         "kind": link.kind,
         "evidence": list(link.evidence),
+        "evidence_sentences": [{"text": s["text"], "marks": [list(m) for m in s["marks"]]}
+                               for s in getattr(link, "evidence_sentences", [])],
+        "resembles": getattr(link, "resembles", None),
+        "in_scope": bool(getattr(link, "in_scope", True)),
+        "shown": bool(getattr(link, "shown", True)),
     }

@@ -25,7 +25,8 @@ def reanalyse_document(catalogue, knowledge, fingerprint: str, document_id: str)
         return False
     passages = [Passage(id=p.id, ord=p.ord, section_ord=p.section_ord, heading_path=p.heading_path, text=p.text,
                         page_start=p.page_start, page_end=p.page_end) for p in catalogue.passages(doc.id)]
-    entities, mentions, links = knowledge.analyse(passages, doc.title)
+    reviews = catalogue.reviews_for_passages([p.id for p in passages])  # confirmed stay, rejected stay away
+    entities, mentions, links = knowledge.analyse(passages, doc.title, doc.organisation, reviews=reviews)
     from ingest.enrich.section_types import classify_passages
 
     return catalogue.replace_analysis(doc.id, mentions, entities, links, fingerprint,

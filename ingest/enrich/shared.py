@@ -1,5 +1,10 @@
 """The knowledge one process works with, loaded once and passed where needed: the goal frameworks, the
-analysis (entities and goal linker, built on first use) and their fingerprint."""
+analysis (entities and goal linker, built on first use) and their fingerprint.
+
+A catalogue whose linker was retrained from people's verdicts (`kunskapsbank goals retrain`) names the
+run whose model is in use; `knowledge(catalogue=…)` then trains on that run's verdicts (once per process
+and run: seconds), and its fingerprint names the run, so documents linked by an earlier model are
+out of date. Every process asks the catalogue, so a retrain in one server worker reaches them all."""
 from __future__ import annotations
 
 import threading
@@ -24,16 +29,28 @@ def frameworks(goals_dir: Path | None = None):
         return _FRAMEWORKS[folder]
 
 
-def knowledge(goals_dir: Path | None = None):
-    """Frameworks plus the entity pipeline and the goal linker (seconds to build: once per process)."""
+def knowledge(goals_dir: Path | None = None, catalogue=None):
+    """Frameworks plus the entity pipeline and the goal linker (seconds to build: once per process). With a
+    catalogue: the linker of its latest retrain (trained on that run's verdicts), when it has one."""
+    run = catalogue.goal_model_in_use() if catalogue is not None else None
+    return trained_knowledge(catalogue, run, goals_dir)
+
+
+def trained_knowledge(catalogue, run: int | None, goals_dir: Path | None = None):
+    """The knowledge with the linker trained on the verdicts of this retrain run (None: on none)."""
     from ingest.enrich.knowledge import Knowledge
 
     folder = Path(goals_dir or config.goals_dir()).resolve()
-    found = _KNOWLEDGE.get(folder)
+    key = (folder, str(Path(catalogue.path).resolve()) if run else None, run)
+    found = _KNOWLEDGE.get(key)
     if found is None:
-        built = Knowledge.load(folder, frameworks(folder))
+        verdicts = catalogue.model_verdicts(run) if run else ()
+        built = Knowledge.load(folder, frameworks(folder), verdicts=verdicts)
+        built.fingerprint = fingerprint(folder, run)
         with _LOCK:
-            found = _KNOWLEDGE.setdefault(folder, built)
+            for old in [k for k in _KNOWLEDGE if k[:2] == key[:2] and k[1] is not None and k[2] < run]:
+                del _KNOWLEDGE[old]  # an earlier retrain of the same catalogue: not used again
+            found = _KNOWLEDGE.setdefault(key, built)
     return found
 
 
@@ -49,11 +66,22 @@ def conversion_fingerprint() -> str:
         return _CONVERSION[0]
 
 
-def fingerprint(goals_dir: Path | None = None) -> str:
+def fingerprint(goals_dir: Path | None = None, model_run: int | None = None) -> str:
+    """The knowledge's fingerprint; with `model_run`, that of the linker retrained in that run."""
+    import hashlib
+
     from ingest.enrich.fingerprint import knowledge_fingerprint
 
     folder = Path(goals_dir or config.goals_dir()).resolve()
     with _LOCK:
         if folder not in _FINGERPRINTS:
             _FINGERPRINTS[folder] = knowledge_fingerprint(folder)
-        return _FINGERPRINTS[folder]
+        base = _FINGERPRINTS[folder]
+    if model_run is None:
+        return base
+    return hashlib.sha256(f"{base}:goal-model-{int(model_run)}".encode()).hexdigest()[:16]
+
+
+def catalogue_fingerprint(catalogue, goals_dir: Path | None = None) -> str:
+    """The fingerprint a document of this catalogue is analysed with now (cheap: no linker is built)."""
+    return fingerprint(goals_dir, catalogue.goal_model_in_use())

@@ -16,6 +16,7 @@ from typing import Iterator
 from ingest.store.entity_queries import EntityQueries
 from ingest.store.example_queries import ExampleQueries
 from ingest.store.goal_links import GoalLinkQueries
+from ingest.store.goal_model_runs import GoalModelRuns
 from ingest.store.project_queries import ProjectQueries
 from ingest.store.records import (
     OVERRIDABLE_FIELDS, VISIBILITIES, Change, DocumentRecord, DocumentVersion, PassageRecord, now_iso,
@@ -43,7 +44,7 @@ def content_hash(doc: DocumentRecord, passages: list[tuple[str, str]]) -> str:
     return digest.hexdigest()[:16]
 
 
-class Catalogue(GoalLinkQueries, EntityQueries, ExampleQueries, ProjectQueries, SqliteFile):
+class Catalogue(GoalLinkQueries, GoalModelRuns, EntityQueries, ExampleQueries, ProjectQueries, SqliteFile):
     """Thread-safe access to the catalogue file: one connection per thread."""
 
     # -- documents ---------------------------------------------------------------------------
@@ -206,13 +207,7 @@ class Catalogue(GoalLinkQueries, EntityQueries, ExampleQueries, ProjectQueries, 
             "INSERT INTO mentions (entity_id, passage_id, document_id, surface, start, end) VALUES (?,?,?,?,?,?)",
             [(m["entity_id"], m["passage_id"], document_id, m["surface"], m["start"], m["end"]) for m in mentions],
         )
-        db.executemany(
-            """INSERT INTO goal_links (passage_id, document_id, goal_id, score, kind, evidence) VALUES (?,?,?,?,?,?)
-               ON CONFLICT(passage_id, goal_id) DO UPDATE SET score = excluded.score, kind = excluded.kind,
-               evidence = excluded.evidence""",
-            [(l["passage_id"], document_id, l["goal_id"], l["score"], l["kind"],
-              json.dumps(l["evidence"], ensure_ascii=False)) for l in links],
-        )
+        self._write_goal_links(db, document_id, links)
         self._write_project_facts(db, document_id, entities)  # project cards: facts the analysis attached
         db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
 

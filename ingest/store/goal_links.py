@@ -1,7 +1,10 @@
-"""Goal links in the catalogue: reading them with people's verdicts applied, and recording verdicts.
+"""Goal links in the catalogue: writing them with their evidence, reading them with people's verdicts
+applied, and recording verdicts.
 
-The verdict rule lives in one place, the `reviewed_links` view (migration 0002): rejected links are gone,
-confirmed ones count as certain, and links a person added count too. Every query here reads that view.
+The verdict rule lives in one place, the `reviewed_links` view (migrations 0002, 0008): rejected links are
+gone, confirmed ones count as certain, and links a person added count too. Every query here reads that
+view. A link's evidence is its word list (`evidence`, every row) and, from the trained linker on, the
+sentences that carry it with their marked words and what it resembles (`evidence_detail`, migration 0008).
 """
 from __future__ import annotations
 
@@ -16,22 +19,67 @@ def _marks(values) -> str:
     return ",".join("?" * len(values))
 
 
+def evidence_detail_json(link: dict) -> str:
+    """What `evidence_detail` keeps of a link from the linker: its evidence sentences and what it resembles."""
+    detail = {}
+    sentences = [{"text": str(s["text"]), "marks": [[int(a), int(b)] for a, b in s.get("marks", [])]}
+                 for s in link.get("evidence_sentences") or []]
+    if sentences:
+        detail["evidence_sentences"] = sentences
+    if link.get("resembles"):
+        detail["resembles"] = str(link["resembles"])
+    return json.dumps(detail, ensure_ascii=False)
+
+
+def with_evidence_detail(row) -> dict:
+    """A link row's evidence as the API gives it: the word list, and the sentences and resemblance when
+    the row has them ([] and None for rows written before migration 0008 or added by a person)."""
+    detail = json.loads(row["evidence_detail"] or "{}")
+    return {"evidence": json.loads(row["evidence"]), "evidence_sentences": detail.get("evidence_sentences", []),
+            "resembles": detail.get("resembles")}
+
+
 class GoalLinkQueries:
     """Mixed into `Catalogue`: needs `db`, `transaction()` and `_record_change()`."""
+
+    def _write_goal_links(self, db, document_id: str, links: list[dict]) -> None:
+        """A document's links from the linker, inside the caller's transaction."""
+        db.executemany(
+            """INSERT INTO goal_links (passage_id, document_id, goal_id, score, kind, evidence, evidence_detail)
+               VALUES (?,?,?,?,?,?,?)
+               ON CONFLICT(passage_id, goal_id) DO UPDATE SET score = excluded.score, kind = excluded.kind,
+               evidence = excluded.evidence, evidence_detail = excluded.evidence_detail""",
+            [(l["passage_id"], document_id, l["goal_id"], l["score"], l["kind"],
+              json.dumps(l["evidence"], ensure_ascii=False), evidence_detail_json(l)) for l in links],
+        )
 
     def links_for_passages(self, passage_ids: list[str]) -> dict[str, list[dict]]:
         """Links per passage, strongest first, with people's verdicts applied."""
         if not passage_ids:
             return {}
-        rows = self.db.execute(
-            f"""SELECT passage_id, goal_id, score, kind, evidence, reviewer FROM reviewed_links
-                WHERE passage_id IN ({_marks(passage_ids)}) ORDER BY score DESC, goal_id""",
-            tuple(passage_ids),
-        ).fetchall()
         out: dict[str, list[dict]] = {pid: [] for pid in passage_ids}
-        for r in rows:
-            out[r["passage_id"]].append({"goal_id": r["goal_id"], "score": r["score"], "kind": r["kind"],
-                                         "evidence": json.loads(r["evidence"]), "reviewer": r["reviewer"]})
+        ids = list(passage_ids)
+        for i in range(0, len(ids), 500):  # SQLite bounds the number of parameters
+            chunk = ids[i:i + 500]
+            rows = self.db.execute(
+                f"""SELECT passage_id, goal_id, score, kind, evidence, evidence_detail, reviewer FROM reviewed_links
+                    WHERE passage_id IN ({_marks(chunk)}) ORDER BY score DESC, goal_id""",
+                tuple(chunk),
+            ).fetchall()
+            for r in rows:
+                out[r["passage_id"]].append({"goal_id": r["goal_id"], "score": r["score"], "kind": r["kind"],
+                                             **with_evidence_detail(r), "reviewer": r["reviewer"]})
+        return out
+
+    def reviews_for_passages(self, passage_ids: list[str]) -> dict[tuple[str, str], str]:
+        """People's verdicts on these passages' links: {(passage_id, goal_id): "confirmed" | "rejected"}."""
+        out: dict[tuple[str, str], str] = {}
+        ids = list(passage_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for r in self.db.execute(f"SELECT passage_id, goal_id, verdict FROM goal_reviews "
+                                     f"WHERE passage_id IN ({_marks(chunk)})", tuple(chunk)):
+                out[(r["passage_id"], r["goal_id"])] = r["verdict"]
         return out
 
     def goal_ids_for_passages(self, passage_ids: list[str], min_score: float) -> dict[str, list[str]]:
@@ -43,7 +91,7 @@ class GoalLinkQueries:
         if not goal_ids or not visibility:
             return []
         rows = self.db.execute(
-            f"""SELECT l.goal_id, l.passage_id, l.document_id, l.score, l.kind, l.evidence,
+            f"""SELECT l.goal_id, l.passage_id, l.document_id, l.score, l.kind, l.evidence, l.evidence_detail,
                        d.title, d.organisation, d.year, p.heading_path, p.page_start, p.text
                 FROM reviewed_links l
                 JOIN documents d ON d.id = l.document_id
@@ -53,7 +101,12 @@ class GoalLinkQueries:
                 LIMIT ?""",
             (*goal_ids, *visibility, min_score, limit),
         ).fetchall()
-        return [dict(r, heading_path=json.loads(r["heading_path"]), evidence=json.loads(r["evidence"])) for r in rows]
+        out = []
+        for r in rows:
+            row = dict(r, heading_path=json.loads(r["heading_path"]), **with_evidence_detail(r))
+            del row["evidence_detail"]
+            out.append(row)
+        return out
 
     def goal_link_counts(self, visibility: tuple[str, ...], min_score: float) -> dict[str, dict]:
         """Passages and documents per goal id."""
@@ -143,6 +196,13 @@ class GoalLinkQueries:
                JOIN passages p ON p.id = r.passage_id ORDER BY r.reviewed_at, r.passage_id"""
         ).fetchall()
         return [dict(r, heading_path=json.loads(r["heading_path"])) for r in rows]
+
+    def verdict_counts(self) -> dict[str, int]:
+        """How many links people have confirmed and rejected (added links count as confirmed)."""
+        counts = dict.fromkeys(VERDICTS, 0)
+        for verdict, n in self.db.execute("SELECT verdict, COUNT(*) FROM goal_reviews GROUP BY verdict"):
+            counts[verdict] = n
+        return counts
 
     def section_headings(self) -> list[dict]:
         """Every section heading with its document's title (for goal references the frameworks lack)."""

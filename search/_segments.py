@@ -1,0 +1,104 @@
+"""Store: what ranking reads from one Whoosh segment — postings and field lengths as numpy arrays — and the
+cache that keeps them across searchers. The only module that knows Whoosh's codec internals.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+POSTINGS_CACHE = 8192
+
+
+class SegmentCache:
+    """Postings and field lengths per Whoosh segment, kept across searchers.
+
+    A commit during an ingest adds a small segment; the big ones are unchanged, so a new searcher
+    reuses what was read from them instead of decoding 100k postings again in Python. Deletion counts
+    are part of the key: a segment with new deletions is read again."""
+
+    def __init__(self, max_entries: int = 4 * POSTINGS_CACHE):
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+
+def segment_key(reader, with_deletions: bool = True) -> str | None:
+    """The segment's id, plus its deletion count: Whoosh leaves deleted documents out of a segment's
+    postings, so a deletion makes its cached postings stale (field lengths stay valid). None: the reader
+    is not a single segment (nothing is cached for it)."""
+    segment = reader.segment()
+    if segment is None:
+        return None
+    return f"{segment.segment_id()}:{segment.deleted_count()}" if with_deletions else segment.segment_id()
+
+
+def read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, term frequencies) of a term in one segment. A read error is logged and raised: it must
+    fail the search loudly, never turn into silently missing hits."""
+    ids, tfs = [], []
+    try:
+        if (field, term) in reader:
+            m = reader.postings(field, term)
+            while m.is_active():
+                ids.append(m.id())
+                tfs.append(m.weight())
+                m.next()
+    except Exception:
+        log.exception("could not read the postings of %s:%r in segment %s", field, term[:80], segment_key(reader))
+        raise
+    return np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32)
+
+
+def all_ids(reader, field: str, term) -> np.ndarray:
+    """Docnums of a term in one segment (no frequencies): facet values, document ids."""
+    return np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)
+
+
+_LUT: np.ndarray | None = None
+_warned_lengths = False
+
+
+def _length_lut() -> np.ndarray:
+    global _LUT
+    if _LUT is None:
+        from whoosh.util.numeric import byte_to_length
+
+        _LUT = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+    return _LUT
+
+
+def field_lengths(reader, field: str) -> np.ndarray:
+    """Every document's length in `field` in one segment (Whoosh stores them as one byte each)."""
+    global _warned_lengths
+    n = reader.doc_count_all()
+    column = None
+    try:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    except (ImportError, AttributeError, KeyError) as error:
+        if not _warned_lengths:  # the documented way below is correct, only slow (another Whoosh version?)
+            log.warning("field lengths read one by one (%s: %s)", type(error).__name__, error)
+            _warned_lengths = True
+    if column is not None:
+        raw = np.fromiter((column[i] for i in range(n)), dtype=np.uint8, count=n)
+        return _length_lut()[raw]
+    return np.asarray([reader.doc_field_length(i, field, 0) or 0 for i in range(n)], dtype=np.float32)
