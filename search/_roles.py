@@ -17,10 +17,12 @@ COVER_MAX_WORDS = 50  # a cover or preamble is short
 ROLE_CHARS = 6000  # roles are read from this much of a passage (passages hold at most ~320 words): linear time
 TITLE_ECHO = 0.7  # share of the title's words a passage must repeat to echo it
 _TOC_HEADINGS = {"innehåll", "innehållsförteckning", "innehållsförteckningen"}
-_TOC_ENTRY = re.compile(r"(?<![^\W\d_])[^\W\d_]{3,}[?!]?\s*\.*\s+(\d{1,3})(?![\d,.:%])", re.UNICODE)  # "Bakgrund 7", "Syfte .... 12"
+# possessive letter run and one \b before the alternatives: the same matches, without retrying every
+# shorter run (a shorter run is followed by a letter, which nothing after it accepts): ~2x faster
+_TOC_ENTRY = re.compile(r"(?<![^\W\d_])[^\W\d_]{3,}+[?!]?\s*\.*\s+(\d{1,3})(?![\d,.:%])", re.UNICODE)  # "Bakgrund 7", "Syfte .... 12"
 _REFERENCE = re.compile(
-    r"\[\d{1,3}\]|\(pdf\)|(?:https?://|www\.)\S+|\b[\w-]{1,63}\.(?:se|nu|com|org|eu|net)\b|\bsid(?:an)?\.?\s*\d+|\bs\.\s*\d+"
-    r"|\bsou\s+\d{4}:\d+|\bhämtad\b|\btillgänglig\s+(?:på|via)\b", re.IGNORECASE)
+    r"\[\d{1,3}\]|\(pdf\)|(?:https?://|www\.)\S+|\b(?:[\w-]{1,63}\.(?:se|nu|com|org|eu|net)\b|sid(?:an)?\.?\s*\d+|s\.\s*\d+"
+    r"|sou\s+\d{4}:\d+|hämtad\b|tillgänglig\s+(?:på|via)\b)", re.IGNORECASE)
 
 
 MIN_ECHOED_TITLE = 12  # characters: shorter titles ("SSYK", "Årsredovisning") are ordinary words in a text
