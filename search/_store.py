@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import index as windex
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.scoring import BM25F
 
 from search._analysis import ANALYSIS_VERSION, HeadingPartsAnalyzer, SwedishAnalyzer, SwedishDecompoundAnalyzer
 from search._derivation import rules_digest
-from search._memo import memoised
+from search._memo import memo_text, memoised
 from search._refresh import fresh_searcher
 from search._roles import passage_roles, without_title
 from search._segments import SegmentCache
@@ -84,11 +84,11 @@ def make_schema() -> Schema:
     return Schema(
         passage_id=ID(stored=True, unique=True),
         document_id=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=sv, stored=True, phrase=True),
-        heading=TEXT(analyzer=sv, stored=True, phrase=True),
-        body=TEXT(analyzer=sv, phrase=True),
-        parts=TEXT(analyzer=memoised(SwedishDecompoundAnalyzer()), phrase=True),
-        hparts=TEXT(analyzer=memoised(HeadingPartsAnalyzer()), phrase=False),  # the heading's compound parts and derivations
+        title=memo_text(sv, stored=True, phrase=True),
+        heading=memo_text(sv, stored=True, phrase=True),
+        body=memo_text(sv, phrase=True),
+        parts=memo_text(memoised(SwedishDecompoundAnalyzer()), phrase=True),
+        hparts=memo_text(memoised(HeadingPartsAnalyzer()), phrase=False),  # the heading's compound parts and derivations
         text=STORED,
         meta=STORED,  # json: page, ord, heading_path
         organisation=ID(stored=True),
