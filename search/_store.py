@@ -33,6 +33,7 @@ from search._memo import memo_text, memoised
 from search._refresh import fresh_searcher
 from search._roles import passage_roles, without_title
 from search._segments import SegmentCache
+from search._whoosh_patches import patch_whoosh
 from search.api import IndexDoc
 
 log = logging.getLogger(__name__)
@@ -47,36 +48,7 @@ MP_REBUILD_MIN = 2000  # rebuilds at least this big use a multi-process writer
 # several times faster at 100k passages than one writer whose pooled postings must be merged.
 REBUILD_PROCS = int(os.environ.get("KUNSKAPSBANK_INDEX_PROCS", "2"))
 
-
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the one that started it dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: a worker may then outlive a parent killed -9
-        log.debug("PR_SET_PDEATHSIG is not available", exc_info=True)
-
-
-def _tie_subwriters_to_parent() -> None:
-    """Whoosh's multiprocess writer workers wait on their job queue forever if the rebuilding process is
-    killed -9; make them die with it."""
-    from whoosh import multiproc
-
-    original = multiproc.SubWriterTask.run
-    if getattr(original, "_tied", False):
-        return
-
-    def run(self):
-        _die_with_parent()
-        return original(self)
-
-    run._tied = True
-    multiproc.SubWriterTask.run = run
-
-
-_tie_subwriters_to_parent()
+patch_whoosh()
 
 
 def make_schema() -> Schema:
