@@ -103,10 +103,11 @@ class OrganisationIndex:
         written = tokens[0].group(0)
         if surface.isupper() and len(surface) <= 6:
             return written.startswith(surface)  # an acronym: exact case only
-        line = _line_around(text, tokens[0].start())
-        if not written[:1].isupper() and not line.isupper():
+        # The line is only read when needed: in a long text without line breaks it is the whole text.
+        if not written[:1].isupper() and not _line_around(text, tokens[0].start()).isupper():
             return False
-        if ambiguous and not (_mid_sentence(text, tokens[0].start()) or line.strip() == written):
+        if ambiguous and not (_mid_sentence(text, tokens[0].start())
+                              or _line_around(text, tokens[0].start()).strip() == written):
             return False
         if ambiguous and re.match(r"\s*\d", text[tokens[-1].end():]):
             return False  # "Sida 2": a page, not the agency
