@@ -73,7 +73,7 @@ class OrganisationIndex:
 
     def find(self, text: str) -> list[Mention]:
         tokens = list(_TOKEN.finditer(text))
-        lowered = [word.lower() for word in _TOKEN.findall(text)]
+        lowered = [token.group().lower() for token in tokens]
         # Only a word some name begins with (or its genitive) can begin a mention: the others are skipped
         # in one pass instead of one by one.
         firsts = self._firsts
