@@ -110,8 +110,7 @@ class Reading:
     def X(self) -> np.ndarray | None:
         """The sentences' vectors, dense: a passage has a few sentences, and every link reads them."""
         if self._X is None and self.spans:
-            rows = [self.finder.sentence_row(self.text[a:b], features)
-                    for (a, b), features in zip(self.spans, self.features)]
+            rows = self.finder.sentence_rows([self.text[a:b] for a, b in self.spans], self.features)
             self._X = np.zeros((len(rows), len(self.finder.model.feature_names)))
             for i, (indices, values) in enumerate(rows):
                 self._X[i, indices] = values
@@ -186,16 +185,19 @@ class EvidenceFinder:
             cached = self._sentence_cache[sentence] = self.model.featurise(sentence)
         return cached
 
-    def sentence_row(self, sentence: str, features: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """A sentence's TF-IDF row as (indices, values): rows are normalised one by one, so each sentence's
-        row is the same whichever passage it is read in (kept per sentence, as above)."""
-        row = self._sentence_rows.get(sentence)
-        if row is None:
-            vector = self.model.vectoriser.transform([features])
+    def sentence_rows(self, sentences: list[str], features: list[dict[str, float]]) -> list[tuple]:
+        """Each sentence's TF-IDF row as (indices, values): rows are normalised one by one, so a sentence's
+        row is the same whichever passage it is read in (kept per sentence, as above; the others in one go)."""
+        rows = [self._sentence_rows.get(sentence) for sentence in sentences]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            X = self.model.vectoriser.transform([features[i] for i in missing])
             if len(self._sentence_rows) > 20_000:
                 self._sentence_rows.clear()
-            row = self._sentence_rows[sentence] = (vector.indices, vector.data)
-        return row
+            for n, i in enumerate(missing):
+                a, b = X.indptr[n], X.indptr[n + 1]
+                rows[i] = self._sentence_rows[sentences[i]] = (X.indices[a:b], X.data[a:b])
+        return rows
 
     def word_table(self, sentence: str) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray]:
         """A sentence's words that have features: their spans, and their (feature index, factor) pairs flat,
