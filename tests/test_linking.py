@@ -278,3 +278,31 @@ def test_evidence_is_the_sentence_that_carries_the_link_with_its_words_marked(li
     assert not stop_or_filler & set(marked), marked
     assert link.resembles, "the goal phrase or example the passage resembles"
     assert any(e.startswith("«") for e in link.evidence) and any(e.startswith("ord: ") for e in link.evidence)
+
+
+def test_a_passage_links_the_same_whatever_the_linker_has_read_before(frameworks, linker):
+    """Sentences, headings and words are analysed once per linker and kept: a passage whose heading and
+    sentences were read before, in other passages, gets exactly the links and evidence of a first reading."""
+    import random
+    import re
+
+    from ingest.config import SEEDS_DIR
+    from ingest.enrich.linking import link_json
+
+    seeds = sorted(SEEDS_DIR.glob("*.txt"))
+    if not seeds:
+        pytest.skip("the seed texts are not here")
+    sentences = [s for path in seeds[:6] for s in re.split(r"(?<=[.!?])\s+", " ".join(path.read_text("utf-8").split()))
+                 if 6 <= len(s.split()) <= 60]
+    rng = random.Random(5)
+    headings = ["Kollektivtrafik", "Kompetensförsörjning", "#7 Bättre kommunikationer"]
+    items = [(" ".join(rng.sample(sentences[:12], 4)), [rng.choice(headings)]) for _ in range(16)]  # sentences recur
+    items += [(" ".join(reversed(text.split(". "))), heading) for text, heading in items[:4]]
+    scope = {"rus-vastmanland", "agenda-2030"}
+
+    def links(reader, order):
+        found = {i: reader.link(items[i][0], items[i][1], top_k=8, scope=scope) for i in order}
+        return [[link_json(l) for l in found[i]] for i in range(len(items))]
+
+    fresh = GoalLinker(frameworks)  # has read nothing: each passage here is read in the opposite order
+    assert links(fresh, range(len(items))) == links(linker, reversed(range(len(items))))

@@ -66,27 +66,30 @@ class OrganisationIndex:
             self.longest[words[0]] = max(self.longest.get(words[0], 0), len(words))
             if len(words) == 1:
                 self.ascii_names.setdefault(_ascii(words[0]), entry)
+        self._firsts = frozenset(self.longest) | frozenset(word + "s" for word in self.longest)
         for entry in {e for forms in self.by_words.values() for e, _, _ in forms}:
             if entry.kind == "kommun":  # "umea.se" -> Umeå kommun
                 self.ascii_names.setdefault(_ascii(entry.name.split()[0].rstrip("s")), entry)
 
     def find(self, text: str) -> list[Mention]:
         tokens = list(_TOKEN.finditer(text))
+        lowered = [token.group().lower() for token in tokens]
+        # Only a word some name begins with (or its genitive) can begin a mention: the others are skipped
+        # in one pass instead of one by one.
+        firsts = self._firsts
         found: list[Mention] = []
-        i = 0
-        while i < len(tokens):
-            first = tokens[i].group(0).lower()
+        free = 0  # the first token not inside a mention found already
+        for i in [i for i, word in enumerate(lowered) if word in firsts]:
+            if i < free:
+                continue
+            first = lowered[i]
             longest = max(self.longest.get(first, 0), self.longest.get(first[:-1], 0) if first.endswith("s") else 0)
-            hit = None
             for n in range(min(longest, len(tokens) - i), 0, -1):
-                words = [t.group(0).lower() for t in tokens[i:i + n]]
-                hit = self._lookup(words, tokens[i:i + n], text)
+                hit = self._lookup(lowered[i:i + n], tokens[i:i + n], text)
                 if hit:
                     found.append(Mention(hit, tokens[i].start(), tokens[i + n - 1].end()))
-                    i += n
+                    free = i + n
                     break
-            if not hit:
-                i += 1
         return found
 
     def _lookup(self, words: list[str], tokens, text: str) -> Known | None:
@@ -103,10 +106,11 @@ class OrganisationIndex:
         written = tokens[0].group(0)
         if surface.isupper() and len(surface) <= 6:
             return written.startswith(surface)  # an acronym: exact case only
-        line = _line_around(text, tokens[0].start())
-        if not written[:1].isupper() and not line.isupper():
+        # The line is only read when needed: in a long text without line breaks it is the whole text.
+        if not written[:1].isupper() and not _line_around(text, tokens[0].start()).isupper():
             return False
-        if ambiguous and not (_mid_sentence(text, tokens[0].start()) or line.strip() == written):
+        if ambiguous and not (_mid_sentence(text, tokens[0].start())
+                              or _line_around(text, tokens[0].start()).strip() == written):
             return False
         if ambiguous and re.match(r"\s*\d", text[tokens[-1].end():]):
             return False  # "Sida 2": a page, not the agency

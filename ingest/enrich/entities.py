@@ -71,6 +71,8 @@ class EntityExtractor:
         patterns = [{"label": entry.type, "pattern": surface, "id": entry.name}
                     for surface, entry in self.gazetteer.names.items()]
         ruler.add_patterns(patterns)
+        if patterns:  # spaCy counts every pattern of every document to warn about an empty ruler: ours is not
+            ruler._require_patterns = lambda: None
         self._lock = threading.Lock()  # spaCy pipelines are not documented as thread-safe
 
     def extract(self, text: str) -> list[Mention]:

@@ -57,6 +57,7 @@ class ExplicitMatcher:
                 if len(folded.split()) >= 3 or (goal.level in ("malomrade", "omrade") and len(folded) > 12):
                     self._labels.append((folded, goal))
         self._labels.sort(key=lambda item: -len(item[0]))
+        self._headings: dict[str, tuple[ExplicitRef, ...]] = {}
 
     def _numbered(self, level: str, number: int, rest: str | None) -> Goal | None:
         candidates = self._by_level_number.get((level, number), [])
@@ -86,6 +87,17 @@ class ExplicitMatcher:
         return found
 
     def find(self, text: str, in_heading: bool = False) -> list[ExplicitRef]:
+        if not in_heading:
+            return self._find(text, False)
+        # A heading is read with every passage under it: its references are worked out once.
+        cached = self._headings.get(text)
+        if cached is None:
+            if len(self._headings) > 10_000:
+                self._headings.clear()
+            cached = self._headings[text] = tuple(self._find(text, True))
+        return list(cached)
+
+    def _find(self, text: str, in_heading: bool) -> list[ExplicitRef]:
         found: dict[str, ExplicitRef] = {}
 
         def add(goal: Goal | None, evidence: str) -> None:

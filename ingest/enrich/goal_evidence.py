@@ -71,9 +71,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 def phrase_spans(sentence: str, phrase: str) -> list[tuple[int, int]]:
     """Where a folded goal phrase occurs in a sentence as written (any case, any run of spaces or dashes)."""
+    return [m.span() for m in _phrase_pattern(phrase).finditer(sentence)]
+
+
+@lru_cache(maxsize=20_000)
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    """A phrase's pattern, built once (the same goal phrases are looked for in every passage)."""
     parts = [re.escape(p) for p in phrase.split()]
     pattern = r"(?<!\w)" + r"\s+".join(parts).replace(r"\-", r"\s*[-–—]\s*") + r"(?!\w)"
-    return [m.span() for m in re.finditer(pattern, sentence, re.IGNORECASE)]
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def quote(text: str) -> str:
@@ -92,7 +98,7 @@ class Reading:
         self.spans = sentences(text)
         self.in_body = np.array([a >= body_start for a, _ in self.spans], dtype=bool)
         self.folded = fold(text)
-        self.features = [finder.model.featurise(text[a:b]) for a, b in self.spans]
+        self.features = [finder.sentence_features(text[a:b]) for a, b in self.spans]
         self.total: dict[str, float] = {}
         for features in self.features:
             for name, weight in features.items():
@@ -104,7 +110,10 @@ class Reading:
     def X(self) -> np.ndarray | None:
         """The sentences' vectors, dense: a passage has a few sentences, and every link reads them."""
         if self._X is None and self.spans:
-            self._X = self.finder.model.vectoriser.transform(self.features).toarray()
+            rows = self.finder.sentence_rows([self.text[a:b] for a, b in self.spans], self.features)
+            self._X = np.zeros((len(rows), len(self.finder.model.feature_names)))
+            for i, (indices, values) in enumerate(rows):
+                self._X[i, indices] = values
         return self._X
 
     @property
@@ -114,6 +123,15 @@ class Reading:
                             for m in _WORD.finditer(self.text[a:b])] for a, b in self.spans]
         return self._words
 
+    def pulls(self, i: int, weights: np.ndarray) -> tuple[list[tuple[int, int]], list[float]]:
+        """Sentence i's words that have features, and each one's strongest pull toward the goal `weights` is
+        of (its best feature's weight times that feature's factor), in one vector operation per sentence."""
+        a, b = self.spans[i]  # only the sentences evidence is shown from are read word by word
+        spans, indices, factors, starts = self.finder.word_table(self.text[a:b])
+        if not spans:
+            return spans, []
+        return spans, np.maximum.reduceat(weights[indices] * factors, starts).tolist()
+
 
 class EvidenceFinder:
     def __init__(self, model: GoalModel, references: dict[str, list[str]]):
@@ -122,6 +140,9 @@ class EvidenceFinder:
         self.index = {name: i for i, name in enumerate(model.feature_names)}
         self.filler = filler_stems(goals_file(model.frameworks, FILLER_FILE))
         self._word_cache: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._sentence_cache: dict[str, dict[str, float]] = {}
+        self._word_tables: dict[str, tuple] = {}
+        self._sentence_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.references = {g: list(dict.fromkeys(t for t in texts if t.strip())) for g, texts in references.items()}
         # Per goal: the references as vectors over the features that pull toward the goal, each scaled by
         # its pull and normalised — so "resembles" is judged on the words that matter for this goal.
@@ -138,16 +159,64 @@ class EvidenceFinder:
                                  if len(fold(p)) > 3 and not re.search(r"\d", p)}, key=len, reverse=True)
             for g in model.frameworks.iter_goals()
         }
+        self._goal_phrases: dict[str, list[str]] = {}
 
     def reading(self, text: str, body_start: int = 0) -> Reading:
         return Reading(self, text, body_start)
 
     def goal_phrases(self, goal_id: str) -> list[str]:
-        goal = self.model.frameworks.get(goal_id)
-        found = list(self._phrases.get(goal_id, []))
-        for child in self.model.frameworks.descendants(goal):
-            found += self._phrases.get(child.global_id, [])
-        return sorted(set(found), key=len, reverse=True)
+        """The goal's phrases and those of the goals under it, longest first (worked out once per goal)."""
+        found = self._goal_phrases.get(goal_id)
+        if found is None:
+            goal = self.model.frameworks.get(goal_id)
+            found = list(self._phrases.get(goal_id, []))
+            for child in self.model.frameworks.descendants(goal):
+                found += self._phrases.get(child.global_id, [])
+            found = self._goal_phrases[goal_id] = sorted(set(found), key=len, reverse=True)
+        return list(found)
+
+    def sentence_features(self, sentence: str) -> dict[str, float]:
+        """The model's features of one sentence (never changed by callers). Kept per sentence: a section's
+        heading is read with each of its passages, and reports repeat their standard sentences."""
+        cached = self._sentence_cache.get(sentence)
+        if cached is None:
+            if len(self._sentence_cache) > 20_000:
+                self._sentence_cache.clear()
+            cached = self._sentence_cache[sentence] = self.model.featurise(sentence)
+        return cached
+
+    def sentence_rows(self, sentences: list[str], features: list[dict[str, float]]) -> list[tuple]:
+        """Each sentence's TF-IDF row as (indices, values): rows are normalised one by one, so a sentence's
+        row is the same whichever passage it is read in (kept per sentence, as above; the others in one go)."""
+        rows = [self._sentence_rows.get(sentence) for sentence in sentences]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            X = self.model.vectoriser.transform([features[i] for i in missing])
+            if len(self._sentence_rows) > 20_000:
+                self._sentence_rows.clear()
+            for n, i in enumerate(missing):
+                a, b = X.indptr[n], X.indptr[n + 1]
+                rows[i] = self._sentence_rows[sentences[i]] = (X.indices[a:b], X.data[a:b])
+        return rows
+
+    def word_table(self, sentence: str) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray]:
+        """A sentence's words that have features: their spans, and their (feature index, factor) pairs flat,
+        with where each word's pairs start (kept per sentence, as above)."""
+        table = self._word_tables.get(sentence)
+        if table is None:
+            spans, indices, factors, starts = [], [], [], []
+            for m in _WORD.finditer(sentence):
+                features = self.word_features(m.group())
+                if features:
+                    spans.append((m.start(), m.end()))
+                    starts.append(len(indices))
+                    indices.extend(j for j, _ in features)
+                    factors.extend(f for _, f in features)
+            if len(self._word_tables) > 20_000:
+                self._word_tables.clear()
+            table = self._word_tables[sentence] = (spans, np.array(indices, dtype=np.int64),
+                                                   np.array(factors, dtype=float), np.array(starts, dtype=np.int64))
+        return table
 
     def word_features(self, word: str) -> tuple[tuple[int, float], ...]:
         """(feature index, factor) for a word as written; () for filler, numbers and very short words."""
@@ -191,11 +260,9 @@ class EvidenceFinder:
                         marks.append((s, e))
                         marked_words.append(sentence[s:e])
             scored = []
-            for start, end, features in reading.words[i]:
-                if features and not any(start < me and ms < end for ms, me in marks):
-                    w = max(weights[j] * factor for j, factor in features)
-                    if w >= MIN_MARK_WEIGHT:
-                        scored.append((w, (start, end)))
+            for (start, end), w in zip(*reading.pulls(i, weights)):
+                if w >= MIN_MARK_WEIGHT and not any(start < me and ms < end for ms, me in marks):
+                    scored.append((w, (start, end)))
             top = max((w for w, _ in scored), default=0.0)
             scored = [(w, span) for w, span in scored if w >= MARK_SHARE * top]
             for _, span in sorted(scored, key=lambda x: -x[0])[:MAX_MARKS_PER_SENTENCE]:

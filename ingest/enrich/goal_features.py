@@ -78,6 +78,7 @@ class Featuriser:
     def __init__(self, frameworks: Frameworks):
         self.concepts = _concepts(goals_file(frameworks, CONCEPTS_FILE))
         self.places = _place_stems()
+        self._by_term: dict[str, tuple[tuple[str, float], ...]] = {}
         phrases = set()
         for goal in frameworks.iter_goals():
             if goal.wording_known:
@@ -95,13 +96,25 @@ class Featuriser:
     def terms(self, text: str) -> Counter:
         counts: Counter = Counter()
         for term in analyse_terms(text):
-            if _DIGIT.search(term) or term.lstrip("~") in self.places:
-                continue
-            counts[term] += PART_WEIGHT if term[0] == "~" else 1.0
-            concept = self.concepts.get(term)
-            if concept:
-                counts["≈" + concept] += CONCEPT_WEIGHT
+            for feature, weight in self._term_features(term):
+                counts[feature] += weight
         return counts
+
+    def _term_features(self, term: str) -> tuple[tuple[str, float], ...]:
+        """What one term adds, in order: itself and its concept; nothing for numbers and place names.
+        A pure function of the term, so worked out once per term."""
+        found = self._by_term.get(term)
+        if found is None:
+            found = ()
+            if not (_DIGIT.search(term) or term.lstrip("~") in self.places):
+                found = ((term, PART_WEIGHT if term[0] == "~" else 1.0),)
+                concept = self.concepts.get(term)
+                if concept:
+                    found += (("≈" + concept, CONCEPT_WEIGHT),)
+            if len(self._by_term) > 200_000:
+                self._by_term.clear()
+            self._by_term[term] = found
+        return found
 
     def phrases(self, text: str) -> list[str]:
         folded = fold(text)
@@ -134,8 +147,9 @@ class Vectoriser:
 
     def transform(self, documents: list[dict[str, float]]) -> csr_matrix:
         indptr, indices, values = [0], [], []
+        index = self.index
         for doc in documents:
-            row = [(self.index[f], w) for f, w in doc.items() if f in self.index and w > 0]
+            row = [(i, w) for f, w in doc.items() if (i := index.get(f)) is not None and w > 0]
             row.sort()
             vals = np.array([(1.0 + math.log(w)) if w >= 1 else w for _, w in row]) if row else np.zeros(0)
             idx = np.array([i for i, _ in row], dtype=np.int64)

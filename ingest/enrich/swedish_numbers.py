@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 NUMBER_WORDS = {"två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
                 "elva": 11, "tolv": 12, "tretton": 13, "fjorton": 14, "femton": 15, "sexton": 16, "sjutton": 17,
@@ -63,6 +64,12 @@ def to_number(text: str) -> float:
 
 def find_amounts(text: str) -> list[Amount]:
     """Every amount in kronor, as whole kronor."""
+    return list(_amounts(text))
+
+
+@lru_cache(maxsize=4096)
+def _amounts(text: str) -> tuple[Amount, ...]:
+    """The project card rules ask for the amounts of one sentence several times: found once."""
     speaks_of_kronor = bool(_KRONOR.search(text))
     out = []
     for m in _AMOUNT.finditer(text):
@@ -73,7 +80,7 @@ def find_amounts(text: str) -> list[Amount]:
         if value <= 0:
             continue
         out.append(Amount(int(round(value)), m.group(0), m.start(), m.end()))
-    return out
+    return tuple(out)
 
 
 def find_counts(text: str, skip: list[tuple[int, int]] = ()) -> list[Count]:
