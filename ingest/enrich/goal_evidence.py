@@ -172,7 +172,8 @@ class EvidenceFinder:
             found = list(self._phrases.get(goal_id, []))
             for child in self.model.frameworks.descendants(goal):
                 found += self._phrases.get(child.global_id, [])
-            found = self._goal_phrases[goal_id] = sorted(set(found), key=len, reverse=True)
+            # longest first, ties alphabetically: the same order in every process (a set's order is not)
+            found = self._goal_phrases[goal_id] = sorted(set(found), key=lambda phrase: (-len(phrase), phrase))
         return list(found)
 
     def sentence_features(self, sentence: str) -> dict[str, float]:
