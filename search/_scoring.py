@@ -19,7 +19,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from search._segments import POSTINGS_CACHE, SegmentCache, field_lengths, read_postings, segment_key
+from search._segments import (
+    POSITION_BITS, POSTINGS_CACHE, SegmentCache, field_lengths, read_positions, read_postings, segment_key,
+)
 
 K1 = 1.2
 B = 0.75
@@ -88,6 +90,28 @@ class VecIndex:
             if len(self._post) > POSTINGS_CACHE:
                 self._post.popitem(last=False)
         return value
+
+    def phrase_ids(self, field: str, terms) -> np.ndarray:
+        """Sorted docnums where `terms` stand at consecutive positions of `field` (what Whoosh's Phrase with
+        slop 1 finds), from each term's positions read once per segment version and intersected in numpy."""
+        found = []
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            segment = segment_key(reader) if self.shared is not None else None
+            keys = None
+            for i, term in enumerate(terms):
+                local = self.shared.get((segment, "pos", field, term)) if segment else None
+                if local is None:
+                    local = read_positions(reader, field, term)
+                    if segment:
+                        self.shared.put((segment, "pos", field, term), local)
+                # term i of a phrase starting at p stands at p + i (never across passages: p + i is a position)
+                keys = local if keys is None else np.intersect1d(keys, local - i, assume_unique=True)
+                if not len(keys):
+                    break
+            if keys is not None and len(keys):
+                found.append(np.unique(keys >> POSITION_BITS) + offset)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
     def lengths(self, field: str) -> np.ndarray:
         arr = self._lengths.get(field)
