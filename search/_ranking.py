@@ -10,10 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from search._facets import _doc_index
-from search._roles import without_title
 from search._scoring import Statistics, VecIndex
 from search._segments import SegmentCache
-from search._snippets import _rerank_terms
+from search._snippets import rerank_sequence
 from search._synonyms import SynonymTable
 from search.api import Filters
 
@@ -130,7 +129,7 @@ def _proximity_rerank(s, top: list[tuple[int, float]], words: list[str],
     out = []
     for docnum, sc in head:
         fields = stored_fields(s, docnum, stored)
-        seq = _rerank_terms(without_title(fields.get("text") or "", fields.get("title") or ""))
+        seq = rerank_sequence(fields.get("text") or "", fields.get("title") or "")
         need = wanted.intersection(seq)
         close = False
         if len(need) >= 2:
