@@ -26,6 +26,7 @@ from search._segments import (
 K1 = 1.2
 B = 0.75
 STATISTICS_CACHE = 8  # visibility scopes kept per searcher (public; public+internal; with exclusions)
+TERM_SCORES_CACHE = 1024  # (field, term) score arrays kept per scope: a query needs a few dozen
 
 
 class Statistics:
@@ -36,6 +37,7 @@ class Statistics:
         self.mask = mask
         self.n = max(1, int(np.count_nonzero(mask)))
         self._avg: dict[str, float] = {}
+        self.scored: OrderedDict = OrderedDict()  # (field, term) -> (docnums, BM25 scores): see VecIndex.term
 
     def avg_length(self, field: str) -> float:
         avg = self._avg.get(field)
@@ -155,13 +157,25 @@ class VecIndex:
     # ------------------------------------------------------------------ scoring
 
     def term(self, stats: Statistics, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(docnums, BM25 scores) of one term in one field, with the statistics of `stats`."""
+        """(docnums, BM25 scores) of one term in one field, with the statistics of `stats`; kept with them (a
+        query asks for the same term in several fields, parts and weights; the arrays are never written to)."""
+        key = (field, term)
+        with self._lock:
+            hit = stats.scored.get(key)
+            if hit is not None:
+                stats.scored.move_to_end(key)
+                return hit
         ids, tfs = self.postings(field, term)
         if not len(ids):
             return ids, tfs
         dl = self.lengths(field)[ids]
         norm = K1 * ((1.0 - B) + B * dl / stats.avg_length(field))
-        return ids, (stats.idf(ids) * tfs * (K1 + 1.0) / (tfs + norm)).astype(np.float32)
+        value = ids, (stats.idf(ids) * tfs * (K1 + 1.0) / (tfs + norm)).astype(np.float32)
+        with self._lock:
+            stats.scored[key] = value
+            if len(stats.scored) > TERM_SCORES_CACHE:
+                stats.scored.popitem(last=False)
+        return value
 
     def dense(self, stats: Statistics, field: str, term: str, weight: float = 1.0) -> np.ndarray:
         out = np.zeros(self.N, dtype=np.float32)
