@@ -3,8 +3,8 @@
 A word is found as written or inflected (title, heading, body), as a part of a compound in the text
 (kompetens in kompetensförsörjning), through a derivation (exportör in exporterande), or — when the word
 is a compound itself — as its parts written apart (exportföretag in "exporterade företag"). Quoted
-phrases are matched by Whoosh's phrase matcher, or as the compound their words make ("gymnasie examen"
-in gymnasieexamen). Synonyms from corpus/synonyms.yaml replace a word or a run of words.
+phrases are matched on the words' positions (consecutive, as Whoosh's Phrase finds them, in numpy), or as
+the compound their words make ("gymnasie examen" in gymnasieexamen). Synonyms from corpus/synonyms.yaml replace a word or a run of words.
 """
 from __future__ import annotations
 

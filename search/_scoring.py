@@ -5,7 +5,8 @@ query over four fields, plus a second pass to count for facets) dominating laten
 postings (docnums and term frequencies) are read once per searcher into numpy arrays and cached;
 a query is then a handful of vector operations over dense per-document arrays, which gives the
 match set (total, facets) and the scores of all matches in one go. Whoosh remains the storage
-(read through search._segments), the analysis, and the phrase matcher for quoted phrases.
+(read through search._segments) and the analysis; quoted phrases intersect each term's positions,
+read once per segment version like its postings (`VecIndex.phrase_ids`).
 
 Statistics (passage count, document frequencies, average lengths) are taken over the passages the
 asker may see (`Statistics`), never over all: content an anonymous asker may not see cannot shift
