@@ -73,35 +73,39 @@ def _raw_tokens(text: str) -> list[tuple[str, int, int, list[str]]]:
     low = text.lower()
     if len(low) != len(text):  # rare characters whose lowercase changes length: keep offsets sane
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    found = []
+    out: list = []
+    pending = []  # indexes in `out` of "hälso-" style prefixes, resolved once the words after them are known
+    size = len(low)
     for m in _TOKEN_RE.finditer(low):
-        tok, start, end = m.group(), m.start(), m.end()
+        tok = m.group()
+        if tok.isalnum():  # most words: no alternatives, nothing else to look at
+            if len(tok) > MAX_TOKEN_CHARS:
+                out.append((tok[:MAX_TOKEN_CHARS], m.start(), m.end(), []))  # not a word: opaque
+            else:
+                out.append((tok, m.start(), m.end(), []))
+            continue
+        start, end = m.span()
         if len(tok) > MAX_TOKEN_CHARS:
-            found.append((tok[:MAX_TOKEN_CHARS], start, end, []))  # not a word: opaque, no alternatives
-            continue
-        if tok.startswith("#"):
-            found.append((tok, start, end, [tok[1:]]))  # "#17" (delmål 17 headings), also "17"
-            continue
-        # abbreviation with dots: t.ex. bl.a. m.m. -> keep the final dot
-        if "." in tok and end < len(low) and low[end] == "." and all(_ABBREV_SEG.match(s) for s in tok.split(".")):
-            tok, end = tok + ".", end + 1
-        found.append([tok, start, end, None])
-    out: list[tuple[str, int, int, list[str]]] = []
-    n = len(found)
-    for i, item in enumerate(found):
-        tok, start, end, subs = item
-        if subs is not None:
-            out.append((tok, start, end, subs))
-            continue
-        if tok.endswith("-") and len(tok) > 1:
+            out.append((tok[:MAX_TOKEN_CHARS], start, end, []))  # not a word: opaque, no alternatives
+        elif tok.startswith("#"):
+            out.append((tok, start, end, [tok[1:]]))  # "#17" (delmål 17 headings), also "17"
+        else:
+            # abbreviation with dots: t.ex. bl.a. m.m. -> keep the final dot
+            if "." in tok and end < size and low[end] == "." and all(_ABBREV_SEG.match(s) for s in tok.split(".")):
+                tok, end = tok + ".", end + 1
+            if tok.endswith("-") and len(tok) > 1:
+                pending.append(len(out))
+                out.append((tok, start, end, None))
+            else:
+                out.append((tok, start, end, _subtokens(tok)))
+    if pending:
+        found = list(out)  # _coordinate reads the tokens as written, prefixes with their hyphen
+        n = len(found)
+        for i in pending:
+            tok, start, end, _none = found[i]
             prefix = tok.rstrip("-")
             expanded = _coordinate(prefix, found, i, n)
-            if expanded:
-                out.append((expanded, start, end, [prefix]))
-            else:
-                out.append((prefix, start, end, _subtokens(prefix)))
-            continue
-        out.append((tok, start, end, _subtokens(tok)))
+            out[i] = (expanded, start, end, [prefix]) if expanded else (prefix, start, end, _subtokens(prefix))
     return out
 
 

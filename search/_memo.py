@@ -5,6 +5,9 @@ Whoosh pickles analysers into the index, so the class is module-level and its me
 from __future__ import annotations
 
 from whoosh.analysis import Analyzer, Composable, Token
+from whoosh.fields import TEXT
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
 
 from search._analysis import SvTokenizer, raw_tokens
 
@@ -48,6 +51,10 @@ class MemoAnalyzer(Analyzer):
                               tokenize=tokenize, mode=mode, **kwargs)
         if len(value) > self.SHORT:
             return self._index_tokens(value, positions, removestops, start_pos, mode, kwargs)
+        return self._replay(self._short_tokens(value, positions, removestops, start_pos, mode, kwargs),
+                            positions, removestops, mode, kwargs)
+
+    def _short_tokens(self, value, positions, removestops, start_pos, mode, kwargs) -> list:
         key = (value, start_pos, bool(positions), mode)
         found = self._short.get(key)
         if found is None:
@@ -55,7 +62,44 @@ class MemoAnalyzer(Analyzer):
                 self._short.clear()
             found = self._short[key] = [(t.text, t.sub, t.boost, t.pos if positions else 0) for t in
                                         self._index_tokens(value, positions, removestops, start_pos, mode, kwargs)]
-        return self._replay(found, positions, removestops, mode, kwargs)
+        return found
+
+    def term_positions(self, value: str) -> tuple[dict[str, list[int]], dict[str, float]]:
+        """{term: positions} and {term: summed boosts} of `value` at index time: what Whoosh's formats
+        gather from `self(value, positions=True, mode="index")`, without a Token per occurrence."""
+        poses: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        if len(value) <= self.SHORT:
+            for text, _sub, boost, pos in self._short_tokens(value, True, True, 0, "index", {}):
+                if text in poses:
+                    poses[text].append(pos)
+                    weights[text] += boost
+                else:
+                    poses[text] = [pos]
+                    weights[text] = 0.0 + boost
+            return poses, weights
+        forms = self._forms
+        pos = -1
+        newpos = None
+        for tok, _start, _end, subs in raw_tokens(value):
+            pos += 1
+            key = (tok, *subs) if subs else tok
+            out = forms.get(key)
+            if out is None:
+                if len(forms) >= self.MAX_FORMS:
+                    forms.clear()
+                out = forms[key] = self._analyse_form(tok, subs, "index", {})
+            if not out:
+                continue  # a stop word: no position of its own
+            newpos = pos if newpos is None else newpos + 1
+            for text, _sub, boost in out:
+                if text in poses:
+                    poses[text].append(newpos)
+                    weights[text] += boost
+                else:
+                    poses[text] = [newpos]
+                    weights[text] = 0.0 + boost
+        return poses, weights
 
     @staticmethod
     def _replay(found, positions, removestops, mode, kwargs):
@@ -105,3 +149,45 @@ def memoised(analyzer: Composable) -> Composable:
     """The analyser for indexing (see MemoAnalyzer); a chain not built on SvTokenizer stays as it is."""
     items = getattr(analyzer, "items", None)
     return MemoAnalyzer(analyzer) if items and isinstance(items[0], SvTokenizer) else analyzer
+
+
+def _fast(value, analyzer, kwargs) -> bool:
+    """Whoosh indexing a field value (fields.index passes only mode="index") with a MemoAnalyzer."""
+    return isinstance(analyzer, MemoAnalyzer) and isinstance(value, str) and kwargs == {"mode": "index"}
+
+
+class MemoPositions(Positions):
+    """Positions whose postings come straight from MemoAnalyzer.term_positions when indexing (the same
+    terms, positions, weights and bytes as Positions.word_values); anything else goes through Positions."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not _fast(value, analyzer, kwargs):
+            return super().word_values(value, analyzer, **kwargs)
+        poses, weights = analyzer.term_positions(value)
+        fb, encode = self.field_boost, self.encode
+        return [(w, len(p), weights[w] * fb, encode(p)) for w, p in poses.items()]
+
+
+class MemoFrequency(Frequency):
+    """Frequency as MemoPositions is Positions: the same postings, straight from the memo."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not _fast(value, analyzer, kwargs):
+            return super().word_values(value, analyzer, **kwargs)
+        poses, weights = analyzer.term_positions(value)
+        fb = self.field_boost
+        return [(w, len(p), weights[w] * fb, pack_uint(len(p))) for w, p in poses.items()]
+
+
+_MEMO_FORMATS = {Positions: MemoPositions, Frequency: MemoFrequency}
+
+
+def memo_text(analyzer: Composable, **options) -> TEXT:
+    """A TEXT field whose postings come from the memo when `analyzer` is memoised (see MemoPositions)."""
+    field = TEXT(analyzer=analyzer, **options)
+    fast = _MEMO_FORMATS.get(type(field.format))
+    if fast is not None and isinstance(analyzer, MemoAnalyzer):
+        fmt = fast.__new__(fast)
+        fmt.__dict__.update(field.format.__dict__)
+        field.format = fmt
+    return field

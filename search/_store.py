@@ -24,15 +24,16 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import index as windex
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.scoring import BM25F
 
 from search._analysis import ANALYSIS_VERSION, HeadingPartsAnalyzer, SwedishAnalyzer, SwedishDecompoundAnalyzer
 from search._derivation import rules_digest
-from search._memo import memoised
+from search._memo import memo_text, memoised
 from search._refresh import fresh_searcher
 from search._roles import passage_roles, without_title
 from search._segments import SegmentCache
+from search._whoosh_patches import patch_whoosh
 from search.api import IndexDoc
 
 log = logging.getLogger(__name__)
@@ -47,36 +48,7 @@ MP_REBUILD_MIN = 2000  # rebuilds at least this big use a multi-process writer
 # several times faster at 100k passages than one writer whose pooled postings must be merged.
 REBUILD_PROCS = int(os.environ.get("KUNSKAPSBANK_INDEX_PROCS", "2"))
 
-
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the one that started it dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: a worker may then outlive a parent killed -9
-        log.debug("PR_SET_PDEATHSIG is not available", exc_info=True)
-
-
-def _tie_subwriters_to_parent() -> None:
-    """Whoosh's multiprocess writer workers wait on their job queue forever if the rebuilding process is
-    killed -9; make them die with it."""
-    from whoosh import multiproc
-
-    original = multiproc.SubWriterTask.run
-    if getattr(original, "_tied", False):
-        return
-
-    def run(self):
-        _die_with_parent()
-        return original(self)
-
-    run._tied = True
-    multiproc.SubWriterTask.run = run
-
-
-_tie_subwriters_to_parent()
+patch_whoosh()
 
 
 def make_schema() -> Schema:
@@ -84,11 +56,11 @@ def make_schema() -> Schema:
     return Schema(
         passage_id=ID(stored=True, unique=True),
         document_id=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=sv, stored=True, phrase=True),
-        heading=TEXT(analyzer=sv, stored=True, phrase=True),
-        body=TEXT(analyzer=sv, phrase=True),
-        parts=TEXT(analyzer=memoised(SwedishDecompoundAnalyzer()), phrase=True),
-        hparts=TEXT(analyzer=memoised(HeadingPartsAnalyzer()), phrase=False),  # the heading's compound parts and derivations
+        title=memo_text(sv, stored=True, phrase=True),
+        heading=memo_text(sv, stored=True, phrase=True),
+        body=memo_text(sv, phrase=True),
+        parts=memo_text(memoised(SwedishDecompoundAnalyzer()), phrase=True),
+        hparts=memo_text(memoised(HeadingPartsAnalyzer()), phrase=False),  # the heading's compound parts and derivations
         text=STORED,
         meta=STORED,  # json: page, ord, heading_path
         organisation=ID(stored=True),

@@ -11,12 +11,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from whoosh.fields import TEXT
 
 from ingest.config import SEEDS_DIR, DataDir
 from ingest.pipeline import Ingester
 from search import IndexDoc, SearchIndex
-from search._analysis import STOP_WORDS, SwedishAnalyzer, SwedishDecompoundAnalyzer, compound_parts, raw_tokens, sv_stem
-from search._memo import MemoAnalyzer, memoised
+from search._analysis import (STOP_WORDS, HeadingPartsAnalyzer, SwedishAnalyzer, SwedishDecompoundAnalyzer,
+                              compound_parts, raw_tokens, sv_stem)
+from search._memo import MemoAnalyzer, memo_text, memoised
 from search.text import analyse_terms
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,6 +60,23 @@ def test_memoised_analysis_leaves_queries_and_highlights_to_the_chain():
     with_chars = [(t.text, t.startchar, t.endchar) for t in memo(text, chars=True, positions=True, mode="index")]
     assert with_chars == [(t.text, t.startchar, t.endchar) for t in chain(text, chars=True, positions=True, mode="index")]
     assert len({(s, e) for _t, s, e in with_chars}) < len(with_chars), "compound parts at the word's own offsets"
+
+
+# as in make_schema: hparts keeps no positions (the memo numbers them only for words that yield a term)
+@pytest.mark.parametrize("make, phrase", [(SwedishAnalyzer, True), (SwedishAnalyzer, False),
+                                          (SwedishDecompoundAnalyzer, True), (HeadingPartsAnalyzer, False)])
+def test_postings_from_the_memo_are_the_postings_of_the_chain(make, phrase):
+    """The index's TEXT fields take their postings (terms, frequencies, weights, encoded positions) straight
+    from the memo: they must be what Whoosh's own formats make from the analyser chain."""
+    fast, plain = memo_text(memoised(make()), phrase=phrase), TEXT(analyzer=make(), phrase=phrase)
+    assert type(fast.format) is not type(plain.format) and isinstance(fast.format, type(plain.format))
+    texts = seed_texts()
+    for round_ in range(2):  # the second time every form and short value comes from the memo
+        for text in texts + [t[:150] for t in texts]:
+            assert sorted(fast.index(text)) == sorted(plain.index(text)), (round_, text[:80])
+    query = [(t.text, t.pos) for t in fast.tokenize("Kompetensförsörjning i Västmanland", positions=True, mode="query")]
+    assert query == [(t.text, t.pos) for t in plain.tokenize("Kompetensförsörjning i Västmanland", positions=True,
+                                                              mode="query")]
 
 
 def test_memo_is_bounded_and_not_pickled():

@@ -156,6 +156,8 @@ class ExampleQueries:
         for r in rows:
             if r["kind"]:
                 out[r["passage_id"]] = {k: r[k] for k in ("kind", "target_id", "motivation", "marked_by", "marked_at")}
+        if not self.db.execute("SELECT 1 FROM good_examples WHERE kind = 'project' LIMIT 1").fetchone():
+            return out  # no project is marked (the usual case): skip finding each document's project (slow)
         projects = self.main_projects(list(set(documents.values())))
         project_marks = self._project_marks([p["id"] for p in projects.values()])
         for pid, doc in documents.items():
