@@ -10,10 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from search._facets import _doc_index
-from search._roles import without_title
 from search._scoring import Statistics, VecIndex
 from search._segments import SegmentCache
-from search._snippets import _rerank_terms
+from search._snippets import rerank_sequence
 from search._synonyms import SynonymTable
 from search.api import Filters
 
@@ -110,7 +109,18 @@ def _rank(ctx: Context, mask, score, n: int, group: bool) -> list[tuple[int, flo
     return [(int(matched[k]), float(sc[k])) for k in order[:n]]
 
 
-def _proximity_rerank(s, top: list[tuple[int, float]], words: list[str]) -> list[tuple[int, float]]:
+def stored_fields(s, docnum: int, stored: dict | None = None) -> dict:
+    """A passage's stored fields, kept in `stored` (one query's) so re-rank and hits decode each once."""
+    if stored is None:
+        return s.stored_fields(docnum)
+    fields = stored.get(docnum)
+    if fields is None:
+        fields = stored[docnum] = s.stored_fields(docnum)
+    return fields
+
+
+def _proximity_rerank(s, top: list[tuple[int, float]], words: list[str],
+                      stored: dict | None = None) -> list[tuple[int, float]]:
     """Boost candidates whose body has the query words they contain (two or more) close together: within a
     window of their number plus three words. Done on the few top candidates from their stored text, not as
     a phrase query over all hits."""
@@ -118,19 +128,19 @@ def _proximity_rerank(s, top: list[tuple[int, float]], words: list[str]) -> list
     wanted = set(words)
     out = []
     for docnum, sc in head:
-        fields = s.stored_fields(docnum)
-        seq = _rerank_terms(without_title(fields.get("text") or "", fields.get("title") or ""))
+        fields = stored_fields(s, docnum, stored)
+        seq = rerank_sequence(fields.get("text") or "", fields.get("title") or "")
         need = wanted.intersection(seq)
         close = False
         if len(need) >= 2:
             width = len(need) + 3
             last: dict[str, int] = {}
-            for i, t in enumerate(seq):
-                if t in need:
-                    last[t] = i
-                    if len(last) == len(need) and i - min(last.values()) < width:
-                        close = True
-                        break
+            # only the wanted words' positions matter: the scan skips every other token
+            for i, t in [(i, t) for i, t in enumerate(seq) if t in need]:
+                last[t] = i
+                if len(last) == len(need) and i - min(last.values()) < width:
+                    close = True
+                    break
         out.append((docnum, sc * (1.0 + W_PROXIMITY) if close else sc))
     out.sort(key=lambda x: (-x[1], x[0]))
     return out + top[RERANK_DEPTH:]

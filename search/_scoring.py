@@ -5,7 +5,8 @@ query over four fields, plus a second pass to count for facets) dominating laten
 postings (docnums and term frequencies) are read once per searcher into numpy arrays and cached;
 a query is then a handful of vector operations over dense per-document arrays, which gives the
 match set (total, facets) and the scores of all matches in one go. Whoosh remains the storage
-(read through search._segments), the analysis, and the phrase matcher for quoted phrases.
+(read through search._segments) and the analysis; quoted phrases intersect each term's positions,
+read once per segment version like its postings (`VecIndex.phrase_ids`).
 
 Statistics (passage count, document frequencies, average lengths) are taken over the passages the
 asker may see (`Statistics`), never over all: content an anonymous asker may not see cannot shift
@@ -19,11 +20,14 @@ from collections import OrderedDict
 
 import numpy as np
 
-from search._segments import POSTINGS_CACHE, SegmentCache, field_lengths, read_postings, segment_key
+from search._segments import (
+    POSITION_BITS, POSTINGS_CACHE, SegmentCache, field_lengths, read_positions, read_postings, segment_key,
+)
 
 K1 = 1.2
 B = 0.75
 STATISTICS_CACHE = 8  # visibility scopes kept per searcher (public; public+internal; with exclusions)
+TERM_SCORES_CACHE = 1024  # (field, term) score arrays kept per scope: a query needs a few dozen
 
 
 class Statistics:
@@ -34,6 +38,7 @@ class Statistics:
         self.mask = mask
         self.n = max(1, int(np.count_nonzero(mask)))
         self._avg: dict[str, float] = {}
+        self.scored: OrderedDict = OrderedDict()  # (field, term) -> (docnums, BM25 scores): see VecIndex.term
 
     def avg_length(self, field: str) -> float:
         avg = self._avg.get(field)
@@ -89,6 +94,28 @@ class VecIndex:
                 self._post.popitem(last=False)
         return value
 
+    def phrase_ids(self, field: str, terms) -> np.ndarray:
+        """Sorted docnums where `terms` stand at consecutive positions of `field` (what Whoosh's Phrase with
+        slop 1 finds), from each term's positions read once per segment version and intersected in numpy."""
+        found = []
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            segment = segment_key(reader) if self.shared is not None else None
+            keys = None
+            for i, term in enumerate(terms):
+                local = self.shared.get((segment, "pos", field, term)) if segment else None
+                if local is None:
+                    local = read_positions(reader, field, term)
+                    if segment:
+                        self.shared.put((segment, "pos", field, term), local)
+                # term i of a phrase starting at p stands at p + i (never across passages: p + i is a position)
+                keys = local if keys is None else np.intersect1d(keys, local - i, assume_unique=True)
+                if not len(keys):
+                    break
+            if keys is not None and len(keys):
+                found.append(np.unique(keys >> POSITION_BITS) + offset)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
     def lengths(self, field: str) -> np.ndarray:
         arr = self._lengths.get(field)
         if arr is None:
@@ -131,13 +158,25 @@ class VecIndex:
     # ------------------------------------------------------------------ scoring
 
     def term(self, stats: Statistics, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(docnums, BM25 scores) of one term in one field, with the statistics of `stats`."""
+        """(docnums, BM25 scores) of one term in one field, with the statistics of `stats`; kept with them (a
+        query asks for the same term in several fields, parts and weights; the arrays are never written to)."""
+        key = (field, term)
+        with self._lock:
+            hit = stats.scored.get(key)
+            if hit is not None:
+                stats.scored.move_to_end(key)
+                return hit
         ids, tfs = self.postings(field, term)
         if not len(ids):
             return ids, tfs
         dl = self.lengths(field)[ids]
         norm = K1 * ((1.0 - B) + B * dl / stats.avg_length(field))
-        return ids, (stats.idf(ids) * tfs * (K1 + 1.0) / (tfs + norm)).astype(np.float32)
+        value = ids, (stats.idf(ids) * tfs * (K1 + 1.0) / (tfs + norm)).astype(np.float32)
+        with self._lock:
+            stats.scored[key] = value
+            if len(stats.scored) > TERM_SCORES_CACHE:
+                stats.scored.popitem(last=False)
+        return value
 
     def dense(self, stats: Statistics, field: str, term: str, weight: float = 1.0) -> np.ndarray:
         out = np.zeros(self.N, dtype=np.float32)

@@ -17,7 +17,7 @@ from search._facets import FACET_FIELDS, _doc_index, _facet_postings, _facets
 from search._matching import Match, evaluate, passage_prior
 from search._query import _parse
 from search._ranking import (
-    RERANK_DEPTH, Context, _apply_preferences, _proximity_rerank, _rank, _vec, filter_mask, scope,
+    RERANK_DEPTH, Context, _apply_preferences, _proximity_rerank, _rank, _vec, filter_mask, scope, stored_fields,
 )
 from search._snippets import _highlight_terms, _hit
 from search._suggest import _suggest
@@ -162,18 +162,20 @@ def _results(ctx: Context, query: str, limit: int, offset: int, group: bool, tie
     docidx, names = _doc_index(ctx)
     per_doc = np.bincount(docidx[matched], minlength=len(names)) if total else np.zeros(0, dtype=np.int64)
     hits: list[Hit] = []
+    stored: dict = {}  # stored fields read for the re-rank, used again by the hits
     shown = 0  # results of earlier tiers
     for mask, score, partial in tiers:
         units = len(np.unique(docidx[mask])) if group else int(np.count_nonzero(mask))
         start, end = max(0, offset - shown), offset + limit - shown
         if end > 0 and start < units and limit:
             if len(words) >= 2:  # the same re-ranked head for every page: pagination stays consistent
-                top = _proximity_rerank(ctx.s, _rank(ctx, mask, score, max(end, RERANK_DEPTH), group), words)
+                top = _proximity_rerank(ctx.s, _rank(ctx, mask, score, max(end, RERANK_DEPTH), group), words,
+                                        stored)
             else:
                 top = _rank(ctx, mask, score, end, group)
             for docnum, sc in top[start:end]:
                 more = int(per_doc[docidx[docnum]]) - 1 if group and docidx[docnum] >= 0 else 0
-                hit = _hit(ctx.s.stored_fields(docnum), sc, terms, max(more, 0), focus, ctx.decompound)
+                hit = _hit(stored_fields(ctx.s, docnum, stored), sc, terms, max(more, 0), focus, ctx.decompound)
                 hit.partial = partial
                 if partial and match is not None:
                     hit.missing = [label for label, sc in zip(match.labels, match.scores) if not sc[docnum] > 0]

@@ -67,6 +67,26 @@ def read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray
     return np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32)
 
 
+POSITION_BITS = 24  # a position key is docnum << POSITION_BITS | position (positions within a passage are small)
+
+
+def read_positions(reader, field: str, term: str) -> np.ndarray:
+    """Sorted keys docnum << POSITION_BITS | position of every occurrence of a term in one segment, for phrase
+    matching in numpy. A read error is logged and raised, as for postings."""
+    keys: list[int] = []
+    try:
+        if (field, term) in reader:
+            m = reader.postings(field, term)
+            while m.is_active():
+                base = m.id() << POSITION_BITS
+                keys.extend(base | p for p in m.value_as("positions"))
+                m.next()
+    except Exception:
+        log.exception("could not read the positions of %s:%r in segment %s", field, term[:80], segment_key(reader))
+        raise
+    return np.unique(np.asarray(keys, dtype=np.int64))
+
+
 def all_ids(reader, field: str, term) -> np.ndarray:
     """Docnums of a term in one segment (no frequencies): facet values, document ids."""
     return np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from search._analysis import SwedishAnalyzer, SwedishDecompoundAnalyzer
 from search._query import _Slot
-from search._roles import title_spans
+from search._roles import title_spans, without_title
 from search._synonyms import SynonymTable
 from search.api import Hit
 
@@ -69,21 +69,38 @@ def _analysed_spans(text: str, decompound: bool) -> tuple[tuple[str, int, int], 
         return ()
 
 
+@lru_cache(maxsize=SNIPPET_CACHE)
+def _spans_by_term(text: str, decompound: bool) -> dict[str, tuple[tuple[int, int], ...]]:
+    """The spans of `_analysed_spans` per term: a snippet looks up the query's terms instead of scanning all."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for term, startchar, endchar in _analysed_spans(text, decompound):
+        out.setdefault(term, []).append((startchar, endchar))
+    return {term: tuple(spans) for term, spans in out.items()}
+
+
+@lru_cache(maxsize=SNIPPET_CACHE)
+def _title_echoes(text: str, title: str) -> tuple[tuple[int, int], ...]:
+    return tuple(title_spans(text, title))
+
+
+@lru_cache(maxsize=SNIPPET_CACHE)
+def rerank_sequence(text: str, title: str) -> tuple[str, ...]:
+    """`_rerank_terms` of a passage's text without the repetitions of its title, for the proximity re-rank."""
+    return _rerank_terms(without_title(text, title))
+
+
 def make_snippet(text: str, terms: set[str], decompound: bool = True, width: int = SNIPPET_CHARS,
                  focus: set[str] | None = None, title: str = "") -> str:
     """Escaped HTML of the window of `text` with the most distinct matched terms (those the user typed
     first), starting and ending on word — where one is near, sentence — boundaries, with <mark> around every
     matched word (exact, stemmed, or through a compound part). A repetition of the document's title (a
     running header) is marked but never chosen for the window."""
-    spans: list[tuple[int, int, str]] = []
-    for term, startchar, endchar in _analysed_spans(text, decompound):
-        if term in terms:
-            spans.append((startchar, endchar, term))
-    spans = sorted(set(spans))
+    by_term = _spans_by_term(text, decompound)
+    spans = sorted({(s0, e0, term) for term in terms if term in by_term for s0, e0 in by_term[term]})
     if len(text) <= width:
         start, end = 0, len(text)
     else:
-        echoes = title_spans(text, title)
+        echoes = _title_echoes(text, title)
         usable = [sp for sp in spans if not any(a <= sp[0] < b for a, b in echoes)]
         first = _best_window(usable, width, focus or set())
         start = _snap_start(text, first)

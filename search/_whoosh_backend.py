@@ -96,6 +96,8 @@ class WhooshBackend:
                 self._store.cache.move_to_end(key)
                 return copy.deepcopy(cached)
             results = _search(ctx, query, filters, limit, offset, group)
+            if self._cache_size <= 0:  # not kept: nobody else holds these results, no copy needed
+                return results
             self._store.cache[key] = results
             if len(self._store.cache) > self._cache_size:
                 self._store.cache.popitem(last=False)
