@@ -1,10 +1,8 @@
-"""Parse: a user's query string into word and phrase slots (within limits), and the Whoosh clause that matches
-a quoted phrase. Words are scored by the numpy evaluator (search._ranking) with the weights below."""
+"""Parse: a user's query string into word and phrase slots (within limits). Words and phrases are scored by
+the numpy evaluator (search._matching, search._ranking) with the weights below."""
 from __future__ import annotations
 
 import re
-
-from whoosh.query import Or, Phrase
 
 from search._analysis import analyse_words
 from search.api import MAX_QUERY_CHARS, MAX_QUERY_TERMS, NOTICE_TRUNCATED
@@ -76,12 +74,3 @@ def _parse(query: str) -> tuple[list[_Slot], list[_Slot], list[str]]:
             if not negative:
                 count += 1
     return pos, neg, notes
-
-
-def _phrase_clause(terms: list[str], with_parts: bool = True, scale: float = 1.0) -> object:
-    """A quoted phrase of two or more terms in body, heading, title (or the compound-part field)."""
-    subs = [Phrase("body", terms, boost=W_BODY * scale), Phrase("heading", terms, boost=W_HEADING * scale),
-            Phrase("title", terms, boost=W_TITLE * scale)]
-    if with_parts:
-        subs.append(Phrase("parts", terms, boost=W_PARTS * scale))
-    return Or(subs)

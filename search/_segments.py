@@ -12,6 +12,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 POSTINGS_CACHE = 8192
+MAX_CACHE_BYTES = 512 * 1024 * 1024  # per index: postings, positions, field lengths and facets of all segments
 
 
 class SegmentCache:
@@ -21,23 +22,43 @@ class SegmentCache:
     reuses what was read from them instead of decoding 100k postings again in Python. Deletion counts
     are part of the key: a segment with new deletions is read again."""
 
-    def __init__(self, max_entries: int = 4 * POSTINGS_CACHE):
-        self._data: OrderedDict = OrderedDict()
+    def __init__(self, max_entries: int = 4 * POSTINGS_CACHE, max_bytes: int = MAX_CACHE_BYTES):
+        self._data: OrderedDict = OrderedDict()  # key -> (value, its size in bytes)
         self._lock = threading.Lock()
         self.max_entries = max_entries
+        self.max_bytes = max_bytes  # a common word's positions at 100k passages are megabytes: bound the sum
+        self.bytes = 0
 
     def get(self, key):
         with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
+            found = self._data.get(key)
+            if found is None:
+                return None
+            self._data.move_to_end(key)
+            return found[0]
 
     def put(self, key, value) -> None:
+        size = _size_of(value)
         with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._data[key] = (value, size)
+            self.bytes += size
+            while len(self._data) > self.max_entries or (self.bytes > self.max_bytes and len(self._data) > 1):
+                _key, (_value, dropped) = self._data.popitem(last=False)
+                self.bytes -= dropped
+
+
+def _size_of(value) -> int:
+    """Bytes held by the numpy arrays in a cached value (an array, or a tuple/dict of them)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(_size_of(v) for v in value) + 64
+    if isinstance(value, dict):
+        return sum(_size_of(v) for v in value.values()) + 64 * (len(value) + 1)
+    return 64
 
 
 def segment_key(reader, with_deletions: bool = True) -> str | None:

@@ -46,3 +46,17 @@ def test_phrase_ids_equal_whooshs_phrase_query(tmp_path):
             checked += bool(want)
     assert checked > 20
     ix.close()
+
+
+def test_segment_cache_is_bounded_in_bytes_as_well_as_entries():
+    """A common word's positions at 100k passages are megabytes: the cache drops the oldest to stay in bounds."""
+    import numpy as np
+
+    cache = SegmentCache(max_entries=100, max_bytes=10_000)
+    for k in range(10):
+        cache.put(("seg", "pos", "body", f"ord{k}"), np.zeros(500, dtype=np.int64))  # 4,000 bytes each
+    assert cache.bytes <= 10_000
+    assert cache.get(("seg", "pos", "body", "ord9")) is not None, "the newest stays"
+    assert cache.get(("seg", "pos", "body", "ord0")) is None, "the oldest went"
+    cache.put(("seg", "pos", "body", "ord9"), np.zeros(10, dtype=np.int64))  # replacing counts the new size only
+    assert cache.bytes == sum(4000 if k != 9 else 80 for k in range(10) if cache.get(("seg", "pos", "body", f"ord{k}")) is not None)
