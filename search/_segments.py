@@ -8,6 +8,8 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,9 @@ def read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray
     try:
         if (field, term) in reader:
             m = reader.postings(field, term)
+            leaf, deleted = (m.child, m._ids) if isinstance(m, FilterMatcher) and m._exclude else (m, None)
+            if isinstance(leaf, W3LeafMatcher) and not leaf._byteids:
+                return _leaf_postings(leaf, deleted)
             while m.is_active():
                 ids.append(m.id())
                 tfs.append(m.weight())
@@ -86,6 +91,34 @@ def read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray
         log.exception("could not read the postings of %s:%r in segment %s", field, term[:80], segment_key(reader))
         raise
     return np.asarray(ids, dtype=np.int64), np.asarray(tfs, dtype=np.float32)
+
+
+def _leaf_postings(m, deleted) -> tuple[np.ndarray, np.ndarray]:
+    """A term's postings a block at a time (each block is one pickled array of id deltas and one of weights):
+    a common word at 100k passages is tens of thousands of postings, and reading them one matcher call each
+    made the first search for it take a second. Deleted documents are left out as Whoosh's filter would."""
+    id_blocks, weight_blocks = [], []
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, raw_weights = m._data[0], m._data[1]
+        count = m._blocklength
+        block_ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64))  # stored as deltas from 0
+        if raw_weights is None:
+            block_weights = np.ones(count, dtype=np.float32)
+        elif isinstance(raw_weights, float):
+            block_weights = np.full(count, raw_weights, dtype=np.float32)
+        else:
+            block_weights = np.asarray(raw_weights, dtype=np.float32)
+        id_blocks.append(block_ids[m._i:])
+        weight_blocks.append(block_weights[m._i:])
+        m._next_block()
+    ids = np.concatenate(id_blocks) if id_blocks else np.zeros(0, dtype=np.int64)
+    weights = np.concatenate(weight_blocks) if weight_blocks else np.zeros(0, dtype=np.float32)
+    if deleted:
+        keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+        ids, weights = ids[keep], weights[keep]
+    return ids, weights
 
 
 POSITION_BITS = 24  # a position key is docnum << POSITION_BITS | position (positions within a passage are small)

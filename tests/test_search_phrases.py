@@ -60,3 +60,33 @@ def test_segment_cache_is_bounded_in_bytes_as_well_as_entries():
     assert cache.get(("seg", "pos", "body", "ord0")) is None, "the oldest went"
     cache.put(("seg", "pos", "body", "ord9"), np.zeros(10, dtype=np.int64))  # replacing counts the new size only
     assert cache.bytes == sum(4000 if k != 9 else 80 for k in range(10) if cache.get(("seg", "pos", "body", f"ord{k}")) is not None)
+
+
+def test_postings_read_a_block_at_a_time_equal_whooshs_matcher(tmp_path):
+    """read_postings decodes whole posting blocks; it must give what stepping Whoosh's matcher gives, deleted
+    documents left out, for rare and common terms (more than one block: Whoosh blocks hold 128 postings)."""
+    import numpy as np
+
+    from search._segments import read_postings
+
+    rng = random.Random(5)
+    ix = SearchIndex(tmp_path / "ix", cache_size=0)
+    ix.replace_documents({f"d{n}": _docs(rng, n) for n in range(30)})  # one segment: 360 passages
+    ix.replace_document("d7", _docs(rng, 7))  # deletions in it
+    s = ix.backend._store.get_searcher()
+    checked = multi_block = 0
+    for reader, _offset in s.reader().leaf_readers():
+        for field in ("body", "title", "heading", "parts"):
+            for term in reader.field_terms(field):
+                m, ids, weights = reader.postings(field, term), [], []
+                while m.is_active():
+                    ids.append(m.id())
+                    weights.append(m.weight())
+                    m.next()
+                got_ids, got_weights = read_postings(reader, field, term)
+                assert got_ids.tolist() == ids and np.allclose(got_weights, weights), (field, term)
+                checked += 1
+                multi_block += len(ids) > 128
+    assert checked > 20 and multi_block, "common words span several blocks"
+    assert any(r.segment().deleted_count() for r, _ in s.reader().leaf_readers())
+    ix.close()
