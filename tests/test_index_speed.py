@@ -32,9 +32,26 @@ TRICKY = [
 
 
 def seed_texts() -> list[str]:
-    texts = [p.strip() for path in sorted(SEEDS_DIR.glob("*.txt"))
-             for p in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")) if p.strip()]
-    assert len(texts) > 100, "the seed texts are missing"
+    """Swedish texts to analyse: the seed texts beside the checkout when they are there, and always the
+    repository's own (project reports under tests/files, goal descriptions in corpus/goals), so a clean
+    clone without ../shared checks the same rules."""
+    import yaml
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+
+    paths = sorted(SEEDS_DIR.glob("*.txt")) + sorted((REPO / "tests" / "files" / "project_texts").glob("*.md"))
+    texts = [p.strip() for path in paths for p in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")) if p.strip()]
+    texts += [s for path in sorted((REPO / "corpus" / "goals").glob("*.yaml"))
+              for s in strings(yaml.safe_load(path.read_text(encoding="utf-8"))) if len(s) >= 40]
+    assert len(texts) > 100, "the texts to analyse are missing"
     return texts + TRICKY
 
 
