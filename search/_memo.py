@@ -70,34 +70,17 @@ class MemoAnalyzer(Analyzer):
         poses: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
         if len(value) <= self.SHORT:
-            for text, _sub, boost, pos in self._short_tokens(value, True, True, 0, "index", {}):
+            found = ((pos, ((text, sub, boost),)) for text, sub, boost, pos in
+                     self._short_tokens(value, True, True, 0, "index", {}))
+        else:
+            found = self._positioned_forms(value, 0, "index", {})
+        for pos, out in found:
+            for text, _sub, boost in out:
                 if text in poses:
                     poses[text].append(pos)
                     weights[text] += boost
                 else:
                     poses[text] = [pos]
-                    weights[text] = 0.0 + boost
-            return poses, weights
-        forms = self._forms
-        pos = -1
-        newpos = None
-        for tok, _start, _end, subs in raw_tokens(value):
-            pos += 1
-            key = (tok, *subs) if subs else tok
-            out = forms.get(key)
-            if out is None:
-                if len(forms) >= self.MAX_FORMS:
-                    forms.clear()
-                out = forms[key] = self._analyse_form(tok, subs, "index", {})
-            if not out:
-                continue  # a stop word: no position of its own
-            newpos = pos if newpos is None else newpos + 1
-            for text, _sub, boost in out:
-                if text in poses:
-                    poses[text].append(newpos)
-                    weights[text] += boost
-                else:
-                    poses[text] = [newpos]
                     weights[text] = 0.0 + boost
         return poses, weights
 
@@ -111,8 +94,18 @@ class MemoAnalyzer(Analyzer):
             yield t
 
     def _index_tokens(self, value, positions, removestops, start_pos, mode, kwargs):
-        forms = self._forms
         t = Token(positions, False, removestops=removestops, mode=mode, **kwargs)
+        for pos, out in self._positioned_forms(value, start_pos, mode, kwargs):
+            for text, sub, boost in out:
+                t.text, t.sub, t.boost, t.stopped = text, sub, boost, False
+                if positions:
+                    t.pos = pos
+                yield t
+
+    def _positioned_forms(self, value, start_pos, mode, kwargs):
+        """(position, analysed forms) of each token that is not a stop word, each form analysed once per
+        process; positions are numbered as SvStopFilter numbers them (a stop word has none of its own)."""
+        forms = self._forms
         pos = start_pos - 1
         newpos = None
         for tok, _start, _end, subs in raw_tokens(value):
@@ -123,14 +116,9 @@ class MemoAnalyzer(Analyzer):
                 if len(forms) >= self.MAX_FORMS:
                     forms.clear()
                 out = forms[key] = self._analyse_form(tok, subs, mode, kwargs)
-            if not out:
-                continue  # a stop word: no position of its own
-            newpos = pos if newpos is None else newpos + 1
-            for text, sub, boost in out:
-                t.text, t.sub, t.boost, t.stopped = text, sub, boost, False
-                if positions:
-                    t.pos = newpos
-                yield t
+            if out:
+                newpos = pos if newpos is None else newpos + 1
+                yield newpos, out
 
     def _analyse_form(self, tok: str, subs, mode: str, kwargs) -> tuple[tuple[str, bool, float], ...]:
         """The chain's filters on one token and its alternatives."""
