@@ -15,8 +15,6 @@ the scores or the order of what they do see.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
@@ -38,7 +36,7 @@ class Statistics:
         self.mask = mask
         self.n = max(1, int(np.count_nonzero(mask)))
         self._avg: dict[str, float] = {}
-        self.scored: OrderedDict = OrderedDict()  # (field, term) -> (docnums, BM25 scores): see VecIndex.term
+        self.scored = SegmentCache(max_entries=TERM_SCORES_CACHE)  # (field, term) -> (docnums, BM25 scores): see VecIndex.term
 
     def avg_length(self, field: str) -> float:
         avg = self._avg.get(field)
@@ -59,28 +57,20 @@ class VecIndex:
         self.N = searcher.doc_count_all()
         self.leaves = list(searcher.leaf_searchers())
         self._lengths: dict[str, np.ndarray] = {}
-        self._post: OrderedDict = OrderedDict()
-        self._stats: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._post = SegmentCache(max_entries=POSTINGS_CACHE)  # this searcher's (field, term) -> postings
+        self._stats = SegmentCache(max_entries=STATISTICS_CACHE)
 
     # ------------------------------------------------------------------ raw data
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         key = (field, term)
-        with self._lock:
-            hit = self._post.get(key)
-            if hit is not None:
-                self._post.move_to_end(key)
-                return hit
+        hit = self._post.get(key)
+        if hit is not None:
+            return hit
         ids_parts, tf_parts = [], []
         for sub, offset in self.leaves:
             reader = sub.reader()
-            segment = segment_key(reader) if self.shared is not None else None
-            local = self.shared.get((segment, "p", field, term)) if segment else None
-            if local is None:
-                local = read_postings(reader, field, term)
-                if segment:
-                    self.shared.put((segment, "p", field, term), local)
+            local = self._per_segment(reader, "p", read_postings, field, term)
             if len(local[0]):
                 ids_parts.append(local[0] + offset)
                 tf_parts.append(local[1])
@@ -88,11 +78,20 @@ class VecIndex:
             value = (np.concatenate(ids_parts), np.concatenate(tf_parts))
         else:
             value = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        with self._lock:
-            self._post[key] = value
-            if len(self._post) > POSTINGS_CACHE:
-                self._post.popitem(last=False)
+        self._post.put(key, value)
         return value
+
+    def _per_segment(self, reader, tag: str, read, *args, with_deletions: bool = True, valid=None):
+        """`read(reader, *args)` for one segment, kept in the shared cache across searchers (keyed by segment
+        version, `tag` and `args`); a kept value that fails `valid` is read again."""
+        segment = segment_key(reader, with_deletions) if self.shared is not None else None
+        key = (segment, tag, *args)
+        found = self.shared.get(key) if segment else None
+        if found is None or (valid is not None and not valid(found)):
+            found = read(reader, *args)
+            if segment:
+                self.shared.put(key, found)
+        return found
 
     def phrase_ids(self, field: str, terms) -> np.ndarray:
         """Sorted docnums where `terms` stand at consecutive positions of `field` (what Whoosh's Phrase with
@@ -100,14 +99,9 @@ class VecIndex:
         found = []
         for sub, offset in self.leaves:
             reader = sub.reader()
-            segment = segment_key(reader) if self.shared is not None else None
             keys = None
             for i, term in enumerate(terms):
-                local = self.shared.get((segment, "pos", field, term)) if segment else None
-                if local is None:
-                    local = read_positions(reader, field, term)
-                    if segment:
-                        self.shared.put((segment, "pos", field, term), local)
+                local = self._per_segment(reader, "pos", read_positions, field, term)
                 # term i of a phrase starting at p stands at p + i (never across passages: p + i is a position)
                 keys = local if keys is None else np.intersect1d(keys, local - i, assume_unique=True)
                 if not len(keys):
@@ -123,12 +117,9 @@ class VecIndex:
             for sub, offset in self.leaves:
                 reader = sub.reader()
                 n = reader.doc_count_all()
-                segment = segment_key(reader, with_deletions=False) if self.shared is not None else None
-                cached = self.shared.get((segment, "len", field)) if segment else None
-                if cached is None or len(cached) != n:
-                    cached = field_lengths(reader, field)
-                    if segment:
-                        self.shared.put((segment, "len", field), cached)
+                # field lengths stay valid through deletions (the segment id alone keys them)
+                cached = self._per_segment(reader, "len", field_lengths, field, with_deletions=False,
+                                           valid=lambda lengths, n=n: len(lengths) == n)
                 arr[offset:offset + n] = cached
             self._lengths[field] = arr
         return arr
@@ -143,16 +134,10 @@ class VecIndex:
 
     def statistics(self, key, make_mask) -> Statistics:
         """The statistics of one visibility scope (`key`), made from `make_mask()` once per searcher."""
-        with self._lock:
-            stats = self._stats.get(key)
-            if stats is not None:
-                self._stats.move_to_end(key)
-                return stats
-        stats = Statistics(self, make_mask())
-        with self._lock:
-            self._stats[key] = stats
-            if len(self._stats) > STATISTICS_CACHE:
-                self._stats.popitem(last=False)
+        stats = self._stats.get(key)
+        if stats is None:
+            stats = Statistics(self, make_mask())
+            self._stats.put(key, stats)
         return stats
 
     # ------------------------------------------------------------------ scoring
@@ -161,21 +146,16 @@ class VecIndex:
         """(docnums, BM25 scores) of one term in one field, with the statistics of `stats`; kept with them (a
         query asks for the same term in several fields, parts and weights; the arrays are never written to)."""
         key = (field, term)
-        with self._lock:
-            hit = stats.scored.get(key)
-            if hit is not None:
-                stats.scored.move_to_end(key)
-                return hit
+        hit = stats.scored.get(key)
+        if hit is not None:
+            return hit
         ids, tfs = self.postings(field, term)
         if not len(ids):
             return ids, tfs
         dl = self.lengths(field)[ids]
         norm = K1 * ((1.0 - B) + B * dl / stats.avg_length(field))
         value = ids, (stats.idf(ids) * tfs * (K1 + 1.0) / (tfs + norm)).astype(np.float32)
-        with self._lock:
-            stats.scored[key] = value
-            if len(stats.scored) > TERM_SCORES_CACHE:
-                stats.scored.popitem(last=False)
+        stats.scored.put(key, value)
         return value
 
     def dense(self, stats: Statistics, field: str, term: str, weight: float = 1.0) -> np.ndarray:
