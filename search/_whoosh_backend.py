@@ -15,7 +15,6 @@ Everything returned is data: no URLs, no Swedish text (search.present adds those
 """
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -94,14 +93,14 @@ class WhooshBackend:
             cached = self._store.cache.get(key)
             if cached is not None:
                 self._store.cache.move_to_end(key)
-                return copy.deepcopy(cached)
+                return cached.copy()
             results = _search(ctx, query, filters, limit, offset, group)
             if self._cache_size <= 0:  # not kept: nobody else holds these results, no copy needed
                 return results
             self._store.cache[key] = results
             if len(self._store.cache) > self._cache_size:
                 self._store.cache.popitem(last=False)
-            return copy.deepcopy(results)
+            return results.copy()
 
     def suggest(self, query: str, filters: Filters) -> str | None:
         with self._store.lock:

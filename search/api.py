@@ -8,7 +8,7 @@ together, so another engine can replace Whoosh without ingest/ or webapp/ notici
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable, Mapping, Protocol, runtime_checkable
 
 # Every backend reads at most this much of a query (the rest is dropped with NOTICE_TRUNCATED).
@@ -97,6 +97,19 @@ class Hit:
     missing: list[str] = field(default_factory=list)  # for a partial hit: the query's words it lacks, as typed
     section_type: str = ""  # see IndexDoc.section_type
 
+    def to_json(self) -> dict:
+        """The hit as JSON-ready data, keys in field order; a copy the caller may change."""
+        data = {name: getattr(self, name) for name in _HIT_FIELDS}
+        data["missing"] = list(self.missing)
+        return data
+
+    def copy(self) -> "Hit":
+        """A copy whose mutable parts (`missing`) are not shared: what a cache hands out."""
+        return Hit(**self.to_json())
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
+
 
 @dataclass
 class SearchResults:
@@ -113,9 +126,22 @@ class SearchResults:
     exact_total: int | None = None  # passages with all the query's words (the rest of `total` is partial)
 
     def to_json(self) -> dict:
-        data = asdict(self)
-        data["hits"] = [asdict(hit) for hit in self.hits]
+        """The results as JSON-ready data (what `dataclasses.asdict` gave, without its deep copy of every
+        string: that was most of a cached answer's time); a copy the caller may change."""
+        data = {name: getattr(self, name) for name in _RESULTS_FIELDS}
+        data["hits"] = [hit.to_json() for hit in self.hits]
+        data["facets"] = {name: [dict(value) for value in values] for name, values in self.facets.items()}
+        data["notices"] = list(self.notices)
         return data
+
+    def copy(self) -> "SearchResults":
+        """A copy that shares nothing mutable with this one (a cached answer is filled in by its caller)."""
+        data = self.to_json()
+        data["hits"] = [hit.copy() for hit in self.hits]
+        return SearchResults(**data)
+
+
+_RESULTS_FIELDS = tuple(f.name for f in fields(SearchResults))
 
 
 Progress = Callable[[int], None]

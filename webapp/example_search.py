@@ -44,12 +44,14 @@ def mark_json(mark: dict | None, signed_in: bool) -> dict | None:
     return out
 
 
-def decorate_hits(kb, results: SearchResults, signed_in: bool) -> list[dict]:
-    """JSON hits with their section label and good-example mark (additive keys)."""
-    marks = kb.catalogue.marks_for_passages([h.passage_id for h in results.hits])
-    hits = results.to_json()["hits"]
+def decorate_hits(kb, hits: list[dict], signed_in: bool) -> list[dict]:
+    """JSON hits (`SearchResults.to_json()["hits"]`) given their section label and good-example mark
+    (additive keys), in place; returns them."""
+    marks = kb.catalogue.marks_for_passages([hit["passage_id"] for hit in hits])
+    labels = vocabulary()
     for hit in hits:
-        hit["section_label"] = section_label(hit.get("section_type", ""))
+        section = hit.get("section_type", "")
+        hit["section_label"] = labels.label(section) if section else ""
         hit["good_example"] = mark_json(marks.get(hit["passage_id"]), signed_in)
     return hits
 

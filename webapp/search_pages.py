@@ -97,7 +97,7 @@ def search_json(request: Request, params: SearchParams, results: SearchResults) 
     mode adds its groups (additive keys: the contract of `kunskapsbank search --json` is kept)."""
     data = results.to_json()
     signed_in = current_user(request) is not None
-    data["hits"] = example_search.decorate_hits(request.app.state.kb, results, signed_in)
+    example_search.decorate_hits(request.app.state.kb, data["hits"], signed_in)
     if params.good_examples:
         data["mode"] = example_search.MODE
         data["groups"], data["total_groups"] = example_groups(request, params, results)
