@@ -47,19 +47,55 @@ def _doc_index(ctx) -> tuple[np.ndarray, list[str]]:
     return ctx.aux[key]
 
 
-def _facets(ctx, matched: np.ndarray, mask: np.ndarray | None = None) -> dict[str, list[dict]]:
+class _FacetTable:
+    """One facet field's postings both ways, for counting a search's values in numpy: by value (`docs` in
+    value order, value i's passages from `value_starts[i]`) and by passage (`numbers`: the value numbers of
+    docnum d are numbers[starts[d]:starts[d + 1]])."""
+
+    def __init__(self, postings: dict[str, np.ndarray], n_docs: int):
+        self.values = list(postings)
+        lengths = [len(postings[v]) for v in self.values]
+        self.docs = np.concatenate([postings[v] for v in self.values]) if self.values else np.zeros(0, np.int64)
+        self.value_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        by_doc = np.argsort(self.docs, kind="stable")
+        self.numbers = np.repeat(np.arange(len(self.values), dtype=np.int32), lengths)[by_doc]
+        self.starts = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.docs, minlength=n_docs)[:n_docs], out=self.starts[1:])
+
+    def counts(self, matched: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """How many of the `matched` docnums (`mask` marks the same) carry each value (indexed like values)."""
+        if not self.values:
+            return np.zeros(0, dtype=np.int64)
+        if len(matched) * len(self.docs) > 4 * len(mask) * len(self.values) + 20 * len(mask):
+            # many matched passages: one pass over every value's postings is cheaper than gathering
+            return np.add.reduceat(mask.view(np.uint8)[self.docs], self.value_starts, dtype=np.int64)
+        first = self.starts[matched]
+        lengths = self.starts[matched + 1] - first
+        # the positions first[i] .. first[i] + lengths[i] - 1 of every matched passage, as one array
+        positions = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        return np.bincount(self.numbers[positions], minlength=len(self.values))
+
+
+def _facet_table(ctx, field: str) -> _FacetTable:
+    """Built once per searcher from `_facet_postings`: counting a search's facets then reads only the matched
+    passages' values instead of looping over every value (1.5–2 ms a search at 100k passages)."""
+    key = ("facet-table", field)
+    if key not in ctx.aux:
+        ctx.aux[key] = _FacetTable(_facet_postings(ctx, field), ctx.s.doc_count_all())
+    return ctx.aux[key]
+
+
+def _facets(ctx, matched: np.ndarray, mask: np.ndarray) -> dict[str, list[dict]]:
+    """Per facet field, its values among the `matched` docnums (`mask` marks the same) with their counts,
+    most common first."""
     out: dict[str, list[dict]] = {}
     if len(matched) == 0:
         return {k: [] for k in FACET_FIELDS}
-    if mask is None:
-        mask = np.zeros(ctx.s.doc_count_all(), dtype=bool)
-        mask[matched] = True
     for name, field in FACET_FIELDS.items():
-        counts = []
-        for value, ids in _facet_postings(ctx, field).items():
-            c = int(np.count_nonzero(mask[ids]))
-            if c:
-                counts.append({"value": int(value) if name == "year" and value.isdigit() else value, "count": c})
+        table = _facet_table(ctx, field)
+        values, found = table.values, table.counts(matched, mask)
+        counts = [{"value": int(values[i]) if name == "year" and values[i].isdigit() else values[i],
+                   "count": int(found[i])} for i in np.flatnonzero(found)]
         if name == "year":
             counts.sort(key=lambda d: (-d["count"], -int(d["value"]) if isinstance(d["value"], int) else 0))
         else:

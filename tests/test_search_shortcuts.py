@@ -1,0 +1,96 @@
+"""Shortcuts taken for speed give what the plain way gives: facet counts read by passage equal counting every
+value's postings, results turned into JSON equal `dataclasses.asdict`, and an answer from the result cache
+shares nothing a caller could change with the cached one."""
+from __future__ import annotations
+
+import random
+from dataclasses import asdict
+
+import numpy as np
+
+from search import Filters, IndexDoc, SearchIndex
+from search._facets import FACET_FIELDS, _facet_postings, _facet_table
+
+WORDS = ["regional", "utveckling", "hållbar", "samverkan", "kommun", "kompetensförsörjning", "vuxenutbildning",
+         "klimat", "energi", "näringsliv", "och"]
+ORGS = ["Region Västmanland", "Västerås stad", "Sala kommun", "Campus Westum"]
+GOALS = [f"rus:delmal-{n}" for n in range(1, 9)] + ["agenda2030:mal-4", "agenda2030:mal-13"]
+ENTITIES = [f"project:p{n}" for n in range(15)]
+
+
+def _docs(rng: random.Random, doc_no: int) -> list[IndexDoc]:
+    organisation, year = rng.choice(ORGS), rng.choice([2019, 2021, 2023, None])
+    return [IndexDoc(passage_id=f"d{doc_no}-{i}", document_id=f"d{doc_no}", title=f"Plan {doc_no}",
+                     heading="Mål", heading_path=["Mål"], ord=i, organisation=organisation, year=year,
+                     doc_type=rng.choice(["verksamhetsplan", "projektrapport"]),
+                     text=" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 30))),
+                     goal_ids=rng.sample(GOALS, rng.randint(0, 4)), entity_ids=rng.sample(ENTITIES, rng.randint(0, 3)),
+                     section_type=rng.choice(["", "resultat", "lardomar"]), visibility=rng.choice(["public", "internal"]))
+            for i in range(rng.randint(3, 15))]
+
+
+def _index(tmp_path) -> SearchIndex:
+    rng = random.Random(11)
+    ix = SearchIndex(tmp_path / "ix")
+    for batch in range(4):  # several segments, and deletions in them
+        ix.replace_documents({f"d{n}": _docs(rng, n) for n in range(batch * 20, batch * 20 + 20)})
+    ix.replace_document("d3", _docs(rng, 3))
+    return ix
+
+
+def test_facet_counts_by_passage_equal_counting_each_values_postings(tmp_path):
+    """Few matched passages are counted by gathering their values, many by one pass over all postings:
+    both must equal the plain count, for one-valued (organisation) and many-valued (goal, entity) fields."""
+    ix = _index(tmp_path)
+    store = ix.backend._store
+    with store.lock:
+        ctx = ix.backend._context()
+        n = ctx.s.doc_count_all()
+        rng = np.random.default_rng(4)
+        for size in (0, 1, 2, 5, 20, n // 3, n - 1, n):
+            matched = np.sort(rng.choice(n, size, replace=False))
+            mask = np.zeros(n, dtype=bool)
+            mask[matched] = True
+            for field in FACET_FIELDS.values():
+                table = _facet_table(ctx, field)
+                want = [int(np.count_nonzero(mask[ids])) for ids in _facet_postings(ctx, field).values()]
+                assert table.counts(matched, mask).tolist() == (want if table.values else []), (field, size)
+    ix.close()
+
+
+def test_search_facets_match_the_hits_filters_give(tmp_path):
+    """Each facet value's count is the number of passages the same search finds with that value as a filter."""
+    ix = _index(tmp_path)
+    everyone = ("public", "internal")
+    for query in ("utveckling", "klimat energi", "kompetensförsörjning vuxenutbildning"):
+        res = ix.search(query, Filters(visibility=everyone), limit=5, group=False)
+        assert res.total and res.facets["goal"] and res.facets["entity"]
+        for facet, param in (("organisation", "organisation"), ("goal", "goal"), ("entity", "entity"),
+                             ("year", "year")):
+            for value in res.facets[facet][:4]:
+                narrowed = ix.search(query, Filters(visibility=everyone, **{param: [value["value"]]}), limit=1,
+                                     group=False)
+                assert narrowed.total == value["count"], (query, facet, value)
+    ix.close()
+
+
+def test_results_json_equals_asdict_and_cached_answers_are_copies(tmp_path):
+    ix = _index(tmp_path)
+    first = ix.search("hållbar samverkan", Filters(visibility=("public", "internal")), limit=10)
+    assert first.hits and any(h.partial or not h.partial for h in first.hits)
+    data = first.to_json()
+    assert data == {**asdict(first), "hits": [asdict(h) for h in first.hits]}
+    assert list(data) == list(asdict(first)) and list(data["hits"][0]) == list(asdict(first.hits[0]))
+    data["hits"][0]["missing"].append("ändrat")
+    data["facets"]["organisation"][0]["count"] = -1
+    assert first.to_json() != data, "the JSON is a copy"
+
+    again = ix.search("hållbar samverkan", Filters(visibility=("public", "internal")), limit=10)  # from the cache
+    assert again.to_json() == first.to_json()
+    again.hits[0].missing.append("ändrat")
+    again.hits[0].url = "/annat"
+    again.facets["organisation"][0]["count"] = -1
+    again.notices.append("annat")
+    third = ix.search("hållbar samverkan", Filters(visibility=("public", "internal")), limit=10)
+    assert third.to_json() == first.to_json(), "changing one answer never changes the cached one"
+    ix.close()
