@@ -9,7 +9,7 @@ from ingest.cli._common import EXIT_OK, data_dir, open_index
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from webapp.app import create_app
+    from webapp.server_process import create_server_app
 
     data = data_dir(args)
     print(f"Kunskapsbanken körs på http://{args.host}:{args.port}  (data: {data.root}, {args.workers} process(er))")
@@ -20,10 +20,10 @@ def cmd_serve(args) -> int:
         catalogue, index = open_index(data)  # repair any drift once, before the workers start
         index.close()
         catalogue.close()
-        uvicorn.run("webapp.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning")
+        uvicorn.run("webapp.server_process:create_server_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="warning")
     else:
-        uvicorn.run(create_app(data), host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(create_server_app(data), host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
 
