@@ -85,6 +85,16 @@ def _facet_table(ctx, field: str) -> _FacetTable:
     return ctx.aux[key]
 
 
+def documents_in(ctx, passages: np.ndarray) -> np.ndarray:
+    """Which documents (numbered as in `_doc_index`) have a passage among `passages` (a mask or docnums):
+    booleans, one per document plus a last one for passages without a document. Counting or testing
+    these is linear where np.unique sorted."""
+    docidx, names = _doc_index(ctx)
+    found = np.zeros(len(names) + 1, dtype=bool)
+    found[docidx[passages]] = True  # -1 (no document) lands on the last one
+    return found
+
+
 def _facets(ctx, matched: np.ndarray, mask: np.ndarray) -> dict[str, list[dict]]:
     """Per facet field, its values among the `matched` docnums (`mask` marks the same) with their counts,
     most common first."""

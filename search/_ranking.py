@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search._facets import _doc_index
+from search._facets import _doc_index, documents_in
 from search._scoring import Statistics, VecIndex
 from search._segments import SegmentCache
 from search._snippets import rerank_sequence
@@ -20,6 +20,7 @@ W_PROXIMITY = 0.6
 PREFER_FIELDS = ("section_type", "doc_type", "good_example")  # fields Filters.prefer may weigh
 MAX_PREFER_FACTOR = 10.0
 RERANK_DEPTH = 30  # candidates re-scored for word proximity
+GROUP_HEAD = 4  # grouped ranking first sorts the best GROUP_HEAD × n passages (all of them if those span < n documents)
 
 
 @dataclass
@@ -96,17 +97,30 @@ def _rank(ctx: Context, mask, score, n: int, group: bool) -> list[tuple[int, flo
     sc = score[matched]
     if group:
         docidx, _names = _doc_index(ctx)
+        head = _best_scores(sc, GROUP_HEAD * n)
+        if head is not None and np.count_nonzero(documents_in(ctx, matched[head])) >= n:
+            # the head is a prefix of the full order and spans n documents, so it holds the n best documents'
+            # best passages: sorting it alone gives the same list (a common word matches 30,000 passages)
+            matched, sc = matched[head], sc[head]
         order = np.lexsort((matched, -sc))  # score desc, docnum asc (deterministic)
         di = docidx[matched[order]]
         _u, first = np.unique(di, return_index=True)
         order = order[np.sort(first)][:n]
     else:
-        if len(matched) > n:
-            part = np.argpartition(-sc, n - 1)[:n]
-            order = part[np.lexsort((matched[part], -sc[part]))]
-        else:
-            order = np.lexsort((matched, -sc))
+        head = _best_scores(sc, n)  # ties at the n-th score included, so that docnum decides among them
+        if head is not None:
+            matched, sc = matched[head], sc[head]
+        order = np.lexsort((matched, -sc))
     return [(int(matched[k]), float(sc[k])) for k in order[:n]]
+
+
+def _best_scores(scores: np.ndarray, k: int) -> np.ndarray | None:
+    """Indexes of the scores at least as high as the k-th highest (ties included: a prefix of the order by
+    score), or None when there are no more than k or the scores cannot be ordered."""
+    if len(scores) <= k or k <= 0:
+        return None
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    return None if np.isnan(kth) else np.flatnonzero(scores >= kth)
 
 
 def stored_fields(s, docnum: int, stored: dict | None = None) -> dict:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from search._analysis import raw_tokens
-from search._facets import FACET_FIELDS, _doc_index, _facet_postings, _facets
+from search._facets import FACET_FIELDS, _doc_index, _facet_postings, _facets, documents_in
 from search._matching import Match, evaluate, passage_prior
 from search._query import _parse
 from search._ranking import (
@@ -95,7 +95,8 @@ def _search(ctx: Context, query: str, filters: Filters, limit: int, offset: int,
 def _partial_tier(ctx: Context, match: Match, prior, allowed, exact, group: bool):
     """(mask, score) of the partial matches to list after the exact ones, or (None, None) when none are."""
     docidx, _names = _doc_index(ctx)
-    exact_units = len(np.unique(docidx[exact])) if group else int(np.count_nonzero(exact))
+    exact_documents = documents_in(ctx, exact) if group else None
+    exact_units = int(np.count_nonzero(exact_documents)) if group else int(np.count_nonzero(exact))
     if exact_units >= PARTIAL_WHEN_FEWER:
         return None, None
     weights = np.asarray(match.importance, dtype=np.float32)
@@ -110,7 +111,7 @@ def _partial_tier(ctx: Context, match: Match, prior, allowed, exact, group: bool
     if not cand.any() and not exact.any():
         cand = allowed & (present >= 1)  # not even most of the words: any of them
     if group:
-        cand &= ~np.isin(docidx, np.unique(docidx[exact]))  # a document with an exact hit is listed by it
+        cand &= ~exact_documents[docidx]  # a document with an exact hit is listed by it
     if not cand.any():
         return None, None
     coverage = covered / float(weights.sum())
@@ -119,7 +120,7 @@ def _partial_tier(ctx: Context, match: Match, prior, allowed, exact, group: bool
         keep = [d for d, _s in _rank(ctx, cand, ranked, PARTIAL_MAX, group)]
         chosen = np.zeros(len(prior), dtype=bool)
         if group:
-            chosen[cand] = np.isin(docidx[cand], docidx[keep])
+            chosen[cand] = documents_in(ctx, np.asarray(keep, dtype=np.int64))[docidx[cand]]
         else:
             chosen[keep] = True
         cand = chosen
@@ -165,7 +166,7 @@ def _results(ctx: Context, query: str, limit: int, offset: int, group: bool, tie
     stored: dict = {}  # stored fields read for the re-rank, used again by the hits
     shown = 0  # results of earlier tiers
     for mask, score, partial in tiers:
-        units = len(np.unique(docidx[mask])) if group else int(np.count_nonzero(mask))
+        units = int(np.count_nonzero(documents_in(ctx, mask))) if group else int(np.count_nonzero(mask))
         start, end = max(0, offset - shown), offset + limit - shown
         if end > 0 and start < units and limit:
             if len(words) >= 2:  # the same re-ranked head for every page: pagination stays consistent

@@ -94,3 +94,52 @@ def test_results_json_equals_asdict_and_cached_answers_are_copies(tmp_path):
     third = ix.search("hållbar samverkan", Filters(visibility=("public", "internal")), limit=10)
     assert third.to_json() == first.to_json(), "changing one answer never changes the cached one"
     ix.close()
+
+
+def test_top_n_from_the_best_scores_equals_sorting_every_match(tmp_path):
+    """_rank sorts only the best-scoring passages (ties included); the list must be the one a full sort by
+    score, then docnum, gives — one passage per document when grouped — with many equal scores."""
+    from search._facets import _doc_index
+    from search._ranking import _rank
+
+    ix = _index(tmp_path)
+    with ix.backend._store.lock:
+        ctx = ix.backend._context()
+        docidx, _names = _doc_index(ctx)
+        n_docs = ctx.s.doc_count_all()
+        rng = np.random.default_rng(8)
+        for trial in range(60):
+            mask = rng.random(n_docs) < rng.choice([0.02, 0.3, 1.0])
+            score = rng.choice([0.5, 1.0, 2.0, 3.0], n_docs).astype(np.float32) if trial % 2 else \
+                rng.random(n_docs).astype(np.float32)
+            for group in (False, True):
+                for n in (1, 3, 10, 40):
+                    full = sorted((int(d) for d in np.flatnonzero(mask)), key=lambda d: (-score[d], d))
+                    if group:
+                        seen: set[int] = set()
+                        full = [d for d in full if not (docidx[d] in seen or seen.add(docidx[d]))]
+                    want = [(d, float(score[d])) for d in full[:n]]
+                    assert _rank(ctx, mask, score, n, group) == want, (trial, group, n)
+    ix.close()
+
+
+def test_kept_suggestions_follow_the_index_and_the_asker(tmp_path):
+    """"Menade du" answers are kept per searcher and visible set: a word added, made internal or removed
+    changes the next answer at once, and an internal word is never suggested to the public."""
+    ix = _index(tmp_path)
+    public, staff = Filters(), Filters(visibility=("public", "internal"))
+
+    def rural(visibility: str) -> list[IndexDoc]:
+        return [IndexDoc(passage_id="rural-0", document_id="rural", title="Landsbygd", heading="", heading_path=[],
+                         text="Landsbygdsutveckling i hela länet", visibility=visibility)]
+
+    assert ix.suggest("landsbygdsutvekling", ("public",)) is None
+    ix.replace_document("rural", rural("internal"))
+    assert ix.search("landsbygdsutvekling", public).suggestion is None
+    assert ix.search("landsbygdsutvekling", staff).suggestion == "landsbygdsutveckling"
+    assert ix.search("landsbygdsutvekling", public, limit=5).suggestion is None, "the staff's answer is not shared"
+    ix.replace_document("rural", rural("public"))
+    assert ix.search("landsbygdsutvekling", public).suggestion == "landsbygdsutveckling"
+    ix.delete_document("rural")
+    assert ix.search("landsbygdsutvekling", staff, limit=7).suggestion is None
+    ix.close()
