@@ -5,8 +5,10 @@ Why: a server process holds ~150,000 long-lived objects from start (word lists, 
 modules). Python's full collection walks all of them and holds the GIL meanwhile: at 100k passages that was
 170–200 ms, paid by every request in flight, about once per hundred requests (the p99 of
 `bench/load_search.py`). `gc.freeze()` moves what exists after start into a generation no collection walks;
-what requests create later (bounded caches) is collected as usual. Only server processes do this: a test
-or a script building many apps would keep their cycles for good.
+what requests create later (bounded caches) is collected as usual. A start-up object that becomes garbage
+later (the first searcher, once the index changes) is still freed by reference counting; only reference
+cycles among them stay, once per process. Only server processes do this: a test or a script building many
+apps would keep every app's cycles.
 """
 from __future__ import annotations
 
