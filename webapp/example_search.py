@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ingest.config import GOAL_LINK_SHOWN_MIN
 from ingest.enrich.section_types import good_example_preferences, vocabulary
-from search import Filters, SearchResults
+from search import Filters
 from webapp.urls import urls
 
 MODE = "goda-exempel"
