@@ -18,13 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+from latency_index import percentile
+from load_search import QUERIES_FILE, load_queries
+
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = ROOT / "bench" / "search_queries.yaml"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
 
 
 def main() -> None:
@@ -37,14 +34,13 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
     os.chdir(args.code)
-    import yaml
     from starlette.requests import Request
 
     from ingest.config import DataDir
     from webapp import search_pages
     from webapp.app import create_app
 
-    queries = [q["q"] for q in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"] if q.get("q")]
+    queries = load_queries(QUERIES_FILE)
     if args.no_freeze or not (args.code / "webapp" / "server_process.py").exists():
         app, how = create_app(DataDir(args.data)), "create_app"
     else:

@@ -14,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from load_search import QUERIES_FILE, load_queries
+
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = ROOT / "bench" / "search_queries.yaml"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -30,11 +31,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
-    import yaml
-
     from search import SearchIndex
 
-    queries = [q["q"] for q in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]]
+    queries = load_queries(QUERIES_FILE)
     index = SearchIndex(args.index, cache_size=0)
 
     def timed(query: str) -> float:
