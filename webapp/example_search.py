@@ -27,8 +27,9 @@ def mode_filters(filters: Filters) -> Filters:
     return replace(filters, prefer=tuple(filters.prefer) + good_example_preferences())
 
 
-def section_label(key: str) -> str:
-    return vocabulary().label(key) if key else ""
+def section_label(key: str, labels=None) -> str:
+    """The Swedish label of a section type ("" for none); `labels`: a vocabulary already read (one per page)."""
+    return (labels or vocabulary()).label(key) if key else ""
 
 
 def mark_json(mark: dict | None, signed_in: bool) -> dict | None:
@@ -50,8 +51,7 @@ def decorate_hits(kb, hits: list[dict], signed_in: bool) -> list[dict]:
     marks = kb.catalogue.marks_for_passages([hit["passage_id"] for hit in hits])
     labels = vocabulary()
     for hit in hits:
-        section = hit.get("section_type", "")
-        hit["section_label"] = labels.label(section) if section else ""
+        hit["section_label"] = section_label(hit.get("section_type", ""), labels)
         hit["good_example"] = mark_json(marks.get(hit["passage_id"]), signed_in)
     return hits
 
