@@ -1,4 +1,5 @@
-"""Rank: who may see what (filters, statistics), top-n with grouping per document, and the proximity re-rank.
+"""Rank: who may see what (filters, statistics), top-n with grouping per document, and the re-rank of the top
+candidates (words close together, an abbreviation spelt out).
 
 `filter_mask` is the only code that decides which passages a filter lets through: search, browsing,
 suggestions and more-like-this all ask it. Scores come from search._matching (over search._scoring.VecIndex).
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search._definitions import asks_for_definition
 from search._facets import _doc_index, documents_in
 from search._scoring import Statistics, VecIndex
 from search._segments import SegmentCache
@@ -17,6 +19,7 @@ from search._synonyms import SynonymTable
 from search.api import Filters
 
 W_PROXIMITY = 0.6
+W_DEFINITION = 0.5  # a passage that spells out an abbreviation the query asks about
 PREFER_FIELDS = ("section_type", "doc_type", "good_example")  # fields Filters.prefer may weigh
 MAX_PREFER_FACTOR = 10.0
 RERANK_DEPTH = 30  # candidates re-scored for word proximity
@@ -133,28 +136,36 @@ def stored_fields(s, docnum: int, stored: dict | None = None) -> dict:
     return fields
 
 
-def _proximity_rerank(s, top: list[tuple[int, float]], words: list[str],
-                      stored: dict | None = None) -> list[tuple[int, float]]:
-    """Boost candidates whose body has the query words they contain (two or more) close together: within a
-    window of their number plus three words. Done on the few top candidates from their stored text, not as
+def _rerank(s, top: list[tuple[int, float]], words: list[str], abbreviations: list[tuple[str, str]],
+            stored: dict | None = None) -> list[tuple[int, float]]:
+    """Re-score the few top candidates from their stored text: a boost when the query words they contain (two
+    or more) stand close together — within a window of their number plus three words — and one when they
+    spell out an abbreviation the query asks about ("Europeiska socialfonden (ESF)" for "ESF"). Cheaper than
     a phrase query over all hits."""
     head = top[: RERANK_DEPTH]
     wanted = set(words)
     out = []
     for docnum, sc in head:
         fields = stored_fields(s, docnum, stored)
-        seq = rerank_sequence(fields.get("text") or "", fields.get("title") or "")
-        need = wanted.intersection(seq)
-        close = False
-        if len(need) >= 2:
-            width = len(need) + 3
-            last: dict[str, int] = {}
-            # only the wanted words' positions matter: the scan skips every other token
-            for i, t in [(i, t) for i, t in enumerate(seq) if t in need]:
-                last[t] = i
-                if len(last) == len(need) and i - min(last.values()) < width:
-                    close = True
-                    break
-        out.append((docnum, sc * (1.0 + W_PROXIMITY) if close else sc))
+        text, title = fields.get("text") or "", fields.get("title") or ""
+        if len(wanted) >= 2 and _close_together(rerank_sequence(text, title), wanted):
+            sc *= 1.0 + W_PROXIMITY
+        if abbreviations and asks_for_definition(text, abbreviations, words):
+            sc *= 1.0 + W_DEFINITION
+        out.append((docnum, sc))
     out.sort(key=lambda x: (-x[1], x[0]))
     return out + top[RERANK_DEPTH:]
+
+
+def _close_together(seq: tuple[str, ...], wanted: set[str]) -> bool:
+    need = wanted.intersection(seq)
+    if len(need) < 2:
+        return False
+    width = len(need) + 3
+    last: dict[str, int] = {}
+    # only the wanted words' positions matter: the scan skips every other token
+    for i, t in [(i, t) for i, t in enumerate(seq) if t in need]:
+        last[t] = i
+        if len(last) == len(need) and i - min(last.values()) < width:
+            return True
+    return False

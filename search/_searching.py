@@ -13,11 +13,12 @@ import math
 import numpy as np
 
 from search._analysis import raw_tokens
+from search._definitions import query_abbreviations
 from search._facets import FACET_FIELDS, _doc_index, _facet_postings, _facets, documents_in
 from search._matching import Match, evaluate, passage_prior
 from search._query import _parse
 from search._ranking import (
-    RERANK_DEPTH, Context, _apply_preferences, _proximity_rerank, _rank, _vec, filter_mask, scope, stored_fields,
+    RERANK_DEPTH, Context, _apply_preferences, _rank, _rerank, _vec, filter_mask, scope, stored_fields,
 )
 from search._snippets import _highlight_terms, _hit
 from search._suggest import _suggest
@@ -78,7 +79,8 @@ def _search(ctx: Context, query: str, filters: Filters, limit: int, offset: int,
     words = [sl.terms[0] for sl in pos if not sl.phrase]
     terms = _highlight_terms(pos, ctx.synonyms) | match.highlight
     results = _results(ctx, query, limit, offset, group, [(exact, exact_score, False), (partial, partial_score, True)],
-                       notices, words, terms, {t for sl in pos for t in sl.terms}, match)
+                       notices, words, terms, {t for sl in pos for t in sl.terms}, match,
+                       query_abbreviations(pos, ctx.synonyms))
     if results.total_documents < 3:
         results.suggestion = _suggest(ctx, query, filters)
     if results.total == 0 and results.suggestion and not _retry:
@@ -150,7 +152,8 @@ def _browse(ctx: Context, query: str, filters: Filters, limit: int, offset: int,
 
 
 def _results(ctx: Context, query: str, limit: int, offset: int, group: bool, tiers, notices: list[str],
-             words: list[str], terms: set[str], focus: set[str], match: Match | None = None) -> SearchResults:
+             words: list[str], terms: set[str], focus: set[str], match: Match | None = None,
+             abbreviations: list[tuple[str, str]] = ()) -> SearchResults:
     """The page `offset`..`offset + limit` of the tiers (mask, score, partial) one after the other, with totals
     and facets over all of them; a partial hit names the query's words it lacks (`match.labels`)."""
     tiers = [(mask, score, partial) for mask, score, partial in tiers if mask is not None and mask.any()]
@@ -169,9 +172,9 @@ def _results(ctx: Context, query: str, limit: int, offset: int, group: bool, tie
         units = int(np.count_nonzero(documents_in(ctx, mask))) if group else int(np.count_nonzero(mask))
         start, end = max(0, offset - shown), offset + limit - shown
         if end > 0 and start < units and limit:
-            if len(words) >= 2:  # the same re-ranked head for every page: pagination stays consistent
-                top = _proximity_rerank(ctx.s, _rank(ctx, mask, score, max(end, RERANK_DEPTH), group), words,
-                                        stored)
+            if len(words) >= 2 or abbreviations:  # the same re-ranked head for every page: pagination stays consistent
+                top = _rerank(ctx.s, _rank(ctx, mask, score, max(end, RERANK_DEPTH), group), words, abbreviations,
+                              stored)
             else:
                 top = _rank(ctx, mask, score, end, group)
             for docnum, sc in top[start:end]:
