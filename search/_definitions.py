@@ -4,12 +4,16 @@ socialfonden (ESF)", "SSYK (Standard för svensk yrkesklassificering)" — so th
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from search._analysis import analyse
 from search._synonyms import SynonymTable
 
 MAX_ABBREVIATION = 6  # letters: RUS, ESF, SSYK, GDPR, EDIH; longer words are words
 MAX_EXPANSION_WORDS = 8  # words before "(ESF)" that may spell it out
+# bounds on the work per passage, whatever a file holds: where a definition stands, and how many to try
+MAX_TEXT_READ = 5_000  # characters from the start of a passage
+MAX_TRIES = 10  # parentheses per passage and pattern
 _ABBREVIATION = re.compile(rf"[^\W\d_]{{2,{MAX_ABBREVIATION}}}\+?")
 _WORD = re.compile(r"[^\W\d_][\w\-–+]*")
 
@@ -57,14 +61,15 @@ def spelt_out(text: str, abbreviation: str) -> str | None:
     if len(letters) < 2:
         return None
     name = re.escape(letters) + r"\+?"
-    for m in re.finditer(rf"\(\s*{name}\s*\)", text, re.IGNORECASE):
+    text = text[:MAX_TEXT_READ]
+    for m in islice(re.finditer(rf"\(\s*{name}\s*\)", text, re.IGNORECASE), MAX_TRIES):
         before = _WORD.findall(text[max(0, m.start() - 200):m.start()])[-MAX_EXPANSION_WORDS:]
         # the shortest run of words just before the parenthesis: "en satsning från Europeiska socialfonden
         # (ESF)" is spelt out by its last two words, the last letter in the last word
         for first in range(len(before) - 1, -1, -1):
             if _spells(before[first:], letters, last_in_last_word=True):
                 return " ".join(before[first:])
-    for m in re.finditer(rf"(?<!\w){name}\s*\(([^()]{{3,160}})\)", text, re.IGNORECASE):
+    for m in islice(re.finditer(rf"(?<!\w){name}\s*\(([^()]{{3,160}})\)", text, re.IGNORECASE), MAX_TRIES):
         inside = _WORD.findall(m.group(1))
         if _spells(inside, letters, last_in_last_word=False):
             return " ".join(inside)

@@ -109,3 +109,15 @@ def test_an_abbreviation_beside_another_subject_gets_no_lift(index, monkeypatch)
     monkeypatch.setattr(_ranking, "W_DEFINITION", 0.0)
     assert with_boost == scored(index, "ESF uppföljning")
     assert {pid for pid, _score in with_boost} >= SPELLING_OUT_ESF
+
+
+def test_the_work_per_passage_is_bounded_whatever_the_file_holds():
+    """A passage of endless "(ESF)" costs at most MAX_TRIES tries per pattern within its first MAX_TEXT_READ
+    characters: a long form after them is not looked for (a definition stands early, or not at all)."""
+    from search._definitions import MAX_TEXT_READ, MAX_TRIES
+
+    definition = "Europeiska socialfonden (ESF)"
+    assert spelt_out("x y z (ESF) " * (MAX_TRIES - 1) + definition, "esf") == "Europeiska socialfonden"
+    assert spelt_out("x y z (ESF) " * MAX_TRIES + definition, "esf") is None
+    assert spelt_out("ord " * (MAX_TEXT_READ // 4) + definition, "esf") is None
+    assert spelt_out("x y z (ESF) " * 30_000, "esf") is None
