@@ -134,6 +134,31 @@ def test_a_table_of_contents_is_never_the_title_the_file_name_is_then_used_with_
 
 
 @needs_fonts
+def test_the_file_name_takes_the_documents_own_spelling_of_words_the_word_list_would_keep(tmp_path):
+    """'mal' (moth) and 'rad' (row) are words of their own: only the document says that the file name meant
+    'mål' and 'råd'; a name the document capitalises inside its sentences keeps its capital."""
+    toc = [("Innehållsförteckning", 18), ("Inledning ........................ 3", 10),
+           ("Uppföljning ........................ 4", 10)]
+    body = ("Kommunens mål för äldre är tydliga. Varje råd bygger på ett mål som nämnden har antagit för "
+            "äldre i Östra Gördby, och varje råd följs upp en gång om året.")
+    pdf = make_pdf(tmp_path / "mal_och_rad_for_aldre_i_ostra_gordby_2024.pdf", [toc, [("Inledning", 16), (body, 10)]])
+    assert meta(pdf)["title"] == "Mål och råd för äldre i Östra Gördby 2024"
+
+
+def test_the_documents_spelling_wins_only_where_it_is_the_more_common_one():
+    from ingest.convert.wording import text_spellings, title_from_file_name
+
+    spellings = text_spellings("Vår plan. Var finns stödet? Var och en vet var det finns. Våld i nära relationer "
+                               "möts i Gördby och i Östra Gördby. Nära vård.")
+    assert spellings["nara"] == "nära" and spellings["vald"] == "våld"  # capitalised only at sentence starts
+    assert spellings["gordby"] == "Gördby"  # capitalised inside a sentence, never in lower case: a name
+    assert "var" not in spellings  # "var" three times, "vår" once: the text does not say which was meant
+    assert title_from_file_name("plan_mot_vald_i_nara_relationer", None, spellings) == \
+        "Plan mot våld i nära relationer"
+    assert title_from_file_name("plan_mot_vald_i_nara_relationer") == "Plan mot våld i nara relationer"
+
+
+@needs_fonts
 def test_a_generic_title_is_completed_with_the_next_line_of_the_title_block(tmp_path):
     pdf = make_pdf(tmp_path / "vp.pdf", [[("2027", 40), ("Verksamhetsplan", 30), ("Föreningen Gröna Gårdar", 18)],
                                          [("Inledning", 14), (BODY, 10)]])

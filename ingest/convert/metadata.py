@@ -26,7 +26,7 @@ from ingest.convert.cleanup import normalise
 from ingest.convert.doc_types import guess_doc_type
 from ingest.convert.organisation import association_names, find_organisation, organisation_index
 from ingest.convert.title import MAX_TITLE, TitleBlock, _is_generic, find_designation, title_block
-from ingest.convert.wording import sentence_case, tidy, title_from_file_name
+from ingest.convert.wording import sentence_case, text_spellings, tidy, title_from_file_name
 from ingest.convert.years import find_year
 from ingest.model import Block, ConvertedDocument
 
@@ -123,7 +123,7 @@ def _ascii(text: str) -> str:
     return text.lower().replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
 
 
-def _file_title(path: Path, embedded: str | None, organisation: str) -> str:
+def _file_title(path: Path, embedded: str | None, organisation: str, text: str) -> str:
     office = _OFFICE_NAME.match(normalise(embedded or ""))
     stem = office.group(1) if office and len(office.group(1)) > 3 else path.stem
     stem = stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -131,11 +131,11 @@ def _file_title(path: Path, embedded: str | None, organisation: str) -> str:
     if organisation:
         short = re.sub(r"^Region\s+|\s+(kommun|stad)$", "", organisation).rstrip("s")
         names = {_ascii(organisation), _ascii(short), _ascii(organisation).replace(" ", "-")}
-    return title_from_file_name(stem, {n.replace("-", " ") for n in names})
+    return title_from_file_name(stem, {n.replace("-", " ") for n in names}, text_spellings(text))
 
 
 def _compose_title(path: Path, converted: ConvertedDocument, block: TitleBlock, designation, embedded: str | None,
-                   organisation: str) -> str:
+                   organisation: str, text: str) -> str:
     if embedded:
         if designation and designation.text.lower() not in embedded.lower():
             return f"{designation.text} {embedded}"[:MAX_TITLE]
@@ -154,7 +154,7 @@ def _compose_title(path: Path, converted: ConvertedDocument, block: TitleBlock, 
     converter_title = tidy(sentence_case(converted.title or "")) if converted.title else ""
     if converter_title and not _is_generic(converter_title) and converted.format in ("md", "txt", "html"):
         return converter_title[:MAX_TITLE]
-    return _file_title(path, (converted.metadata or {}).get("title"), organisation)[:MAX_TITLE] or path.name
+    return _file_title(path, (converted.metadata or {}).get("title"), organisation, text)[:MAX_TITLE] or path.name
 
 
 def _title_like(lines: list[str]) -> list[str]:
@@ -180,7 +180,7 @@ def describe(path: Path, converted: ConvertedDocument, explain: dict | None = No
         author_fields=[str(meta.get("author") or ""), str(meta.get("company") or "")],
         designation_org=designation.series.organisation if designation else "", explain=explain,
     )
-    title = _compose_title(path, converted, block, designation, embedded, organisation)
+    title = _compose_title(path, converted, block, designation, embedded, organisation, front_text + "\n" + body_text)
     year = find_year(designation=designation, title=title, front_text=front_text, first_page="\n".join(line_texts),
                      created=str(meta.get("created") or ""), file_name=path.stem)
     doc_type = guess_doc_type(

@@ -177,9 +177,38 @@ def restore_word(word: str) -> str:
     return word
 
 
-def title_from_file_name(stem: str, drop_leading: set[str] | None = None) -> str:
+_FOLD_DIACRITICS = str.maketrans("åäöéü", "aaoeu")
+
+
+def text_spellings(text: str) -> dict[str, str]:
+    """Folded word -> how the document writes it, for the words it writes with å/ä/ö/é more often than
+    without: in a plan on "våld i nära relationer", 'nara' -> 'nära' (a word of its own, so the word list
+    alone would keep it). A word the text capitalises inside sentences and never writes in lower case
+    keeps its capital (a name: "i Östra Gördby")."""
+    counts: dict[str, int] = {}
+    lower: set[str] = set()  # written in lower case somewhere
+    named: set[str] = set()  # capitalised after a word or comma, not at a sentence start
+    for m in re.finditer(r"[^\W\d_]{2,40}", text):
+        word = m.group().lower()
+        counts[word] = counts.get(word, 0) + 1
+        if m.group()[0].islower():
+            lower.add(word)
+        elif re.search(r"[^\W\d_,]\s+$|,\s*$", text[max(0, m.start() - 3):m.start()]):
+            named.add(word)
+    best: dict[str, tuple[str, int]] = {}
+    for word, n in counts.items():
+        folded = word.translate(_FOLD_DIACRITICS)
+        if folded != word and n > counts.get(folded, 0) and n > best.get(folded, ("", 0))[1]:
+            best[folded] = (word, n)
+    return {folded: word.capitalize() if word in named and word not in lower else word
+            for folded, (word, _n) in best.items()}
+
+
+def title_from_file_name(stem: str, drop_leading: set[str] | None = None,
+                         spellings: dict[str, str] | None = None) -> str:
     """'olofstrom_handlingsplan_klimat-och-energi_2023' -> 'Olofström handlingsplan klimat och energi 2023'.
-    A leading part that only names the organisation (`drop_leading`, folded) is left out."""
+    A leading part that only names the organisation (`drop_leading`, folded) is left out. `spellings`
+    (`text_spellings` of the document) decides a word's å/ä/ö before the word lists do."""
     stem = re.sub(r"\.(pdf|docx?|odt|rtf|txt|md)$", "", stem.strip(), flags=re.I)
     segments = [s for s in re.split(r"[_]+|\s{2,}", stem) if s.strip()]
     if len(segments) > 1 and drop_leading:
@@ -194,7 +223,10 @@ def title_from_file_name(stem: str, drop_leading: set[str] | None = None) -> str
             if word.lower() in _FILE_NOISE or re.fullmatch(r"v\d+|\(\d+\)|\d{8,}", word.lower()):
                 continue
             core, hyphen = (word[:-1], "-") if word.endswith("-") else (word, "")  # "Miljo- och"
-            restored = core if core.isupper() and len(core) > 1 else restore_word(core)  # "AR", "HFD"
+            if core.isupper() and len(core) > 1:  # "AR", "HFD"
+                restored = core
+            else:
+                restored = (spellings or {}).get(core.lower()) or restore_word(core)
             restored = restored[:1].upper() + restored[1:] if core[:1].isupper() else restored
             words.append(restored + hyphen)
     title = " ".join(words)
