@@ -159,6 +159,32 @@ def test_the_documents_spelling_wins_only_where_it_is_the_more_common_one():
 
 
 @needs_fonts
+def test_a_meeting_record_is_named_by_its_label_and_the_body_that_met_not_by_its_first_item(tmp_path):
+    pdf = make_pdf(tmp_path / "sn.pdf", [[("MORA KOMMUN", 10), ("PROTOKOLL", 24), ("Socialnämnden", 18),
+                                          ("Sammanträdesdatum 2025-01-20", 10), ("Justerare: Eva Lind", 10),
+                                          ("§ 12 Godkännande av dagordningen", 14), (BODY, 10)]])
+    found = meta(pdf)
+    assert found["title"] == "Protokoll – Socialnämnden"
+    assert (found["year"], found["doc_type"]) == (2025, "protokoll")
+
+    notes = make_docx(tmp_path / "anteckningar.docx", [
+        ("Minnesanteckningar", 20), ("Nätverksträff vuxenutbildning", 16), ("Datum: 2024-10-03", 10),
+        ("Närvarande: rektorer från sju kommuner", 10), ("1. Inledning", 12), (BODY, 10)])
+    assert meta(notes)["title"] == "Minnesanteckningar – Nätverksträff vuxenutbildning"
+
+
+@needs_fonts
+def test_a_label_that_says_what_the_record_is_is_not_repeated_or_added_to_other_types(tmp_path):
+    pdf = make_pdf(tmp_path / "arsmote.pdf", [[("Protokoll fört vid årsmöte", 24), ("Byalaget Hällevik", 16),
+                                               ("Datum: 2023-03-19", 10), (BODY, 10)]])
+    assert meta(pdf)["title"].startswith("Protokoll fört vid årsmöte")  # the label is in the title already
+    directive = make_pdf(tmp_path / "dir.pdf", [[("Kommittédirektiv", 18), ("Ett starkare skydd för barn", 24),
+                                                 ("Beslut vid regeringssammanträde den 3 mars 2022", 10),
+                                                 (BODY, 10)]])
+    assert not meta(directive)["title"].lower().startswith("kommittédirektiv")
+
+
+@needs_fonts
 def test_a_generic_title_is_completed_with_the_next_line_of_the_title_block(tmp_path):
     pdf = make_pdf(tmp_path / "vp.pdf", [[("2027", 40), ("Verksamhetsplan", 30), ("Föreningen Gröna Gårdar", 18)],
                                          [("Inledning", 14), (BODY, 10)]])

@@ -34,6 +34,7 @@ class Vocabulary:
     words: dict  # word -> type key
     phrases: dict  # several-word phrase ("mål och budget") -> type key
     labels: dict  # folded first-page label line -> type key
+    labels_in_title: frozenset  # folded labels that begin the title ("Protokoll – Kommunstyrelsen")
     project_cues: frozenset
     generic_titles: frozenset
     section_headings: frozenset
@@ -44,7 +45,7 @@ class Vocabulary:
 @lru_cache(maxsize=2)
 def vocabulary(path: Path = DOC_TYPES_FILE) -> Vocabulary:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    names, words, phrases, labels, cues = {}, {}, {}, {}, set()
+    names, words, phrases, labels, cues, in_title = {}, {}, {}, {}, set(), set()
     for entry in data.get("types") or []:
         key = entry["key"]
         names[key] = entry.get("name") or key.capitalize()
@@ -53,13 +54,16 @@ def vocabulary(path: Path = DOC_TYPES_FILE) -> Vocabulary:
             target.setdefault(str(word).lower(), key)
         for label in entry.get("labels") or []:
             labels.setdefault(fold(label), key)
+            if entry.get("label_in_title"):
+                in_title.add(fold(label))
         cues |= {str(c).lower() for c in entry.get("becomes_projektrapport_when_front_mentions") or []}
     keys = tuple(names)
     names.update({k: v for k, v in (data.get("legacy") or {}).items() if k not in names})
     series = tuple(Series(s["prefix"], tuple(s.get("forms") or [s["prefix"]]), s["number"], s["type"],
                           s.get("organisation", "")) for s in data.get("series") or [])
     return Vocabulary(
-        names=names, keys=keys, words=words, phrases=phrases, labels=labels, project_cues=frozenset(cues),
+        names=names, keys=keys, words=words, phrases=phrases, labels=labels, labels_in_title=frozenset(in_title),
+        project_cues=frozenset(cues),
         generic_titles=frozenset(fold(w) for w in data.get("generic_titles") or []),
         section_headings=frozenset(fold(w) for w in data.get("section_headings") or []),
         period_words=frozenset(str(w).lower() for w in data.get("period_words") or []),

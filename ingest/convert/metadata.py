@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from ingest.convert.cleanup import normalise
-from ingest.convert.doc_types import guess_doc_type
+from ingest.convert.doc_types import fold, guess_doc_type, vocabulary
 from ingest.convert.organisation import association_names, find_organisation, organisation_index
 from ingest.convert.title import MAX_TITLE, TitleBlock, _is_generic, find_designation, title_block
 from ingest.convert.wording import sentence_case, text_spellings, tidy, title_from_file_name
@@ -146,7 +146,7 @@ def _compose_title(path: Path, converted: ConvertedDocument, block: TitleBlock, 
             subject = block.rubrik.rstrip(". ")
         return tidy(f"{designation.text} {subject}")[:MAX_TITLE]
     if block.title and not block.generic:
-        return block.title
+        return _with_label(block.title, block.labels)
     if block.title:  # a type word, perhaps with a year, and nothing else on the page
         if re.search(r"\b(19|20)\d\d\b", block.title):
             return block.title
@@ -155,6 +155,15 @@ def _compose_title(path: Path, converted: ConvertedDocument, block: TitleBlock, 
     if converter_title and not _is_generic(converter_title) and converted.format in ("md", "txt", "html"):
         return converter_title[:MAX_TITLE]
     return _file_title(path, (converted.metadata or {}).get("title"), organisation, text)[:MAX_TITLE] or path.name
+
+
+def _with_label(title: str, labels: list[str]) -> str:
+    """A meeting's record is named by its label and the body that met: "PROTOKOLL" above "Kommunstyrelsen"
+    gives "Protokoll – Kommunstyrelsen" (types with `label_in_title` in corpus/doc_types.yaml)."""
+    for label in labels:
+        if fold(label) in vocabulary().labels_in_title and fold(label) not in fold(title):
+            return f"{sentence_case(label)} – {title}"[:MAX_TITLE]
+    return title
 
 
 def _title_like(lines: list[str]) -> list[str]:

@@ -40,6 +40,8 @@ _DOT_LEADER = re.compile(r"(\.\s?){5,}|…{2,}|_{5,}")
 _DOMAIN = re.compile(r"^(https?://)?(www\.)?[\w.-]+\.(se|nu|org|com|eu|net)(/\S*)?$", re.I)
 _YEAR_ONLY = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
 _SENTENCE = re.compile(r"[.!?]$")
+# "§ 45 Val av justerare", "1. Inledning", "3.2 Mål": an item or numbered section, never a title or subtitle
+_NUMBERED_ITEM = re.compile(r"^\s*(?:§\s*\d|\d{1,2}(?:\.\d{1,2})*\.?\s+[A-ZÅÄÖ])")
 MAX_TITLE = 200
 
 
@@ -152,7 +154,7 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
         elif is_org_line(text):
             kind = "org"
             block.org_lines.append(text)
-        elif fold(text) in vocab.section_headings:
+        elif fold(text) in vocab.section_headings or _NUMBERED_ITEM.match(text):
             kind = "section"
         elif len(text) > 150 or (_SENTENCE.search(text) and len(text) > 90):
             kind = "body"
