@@ -185,6 +185,18 @@ def test_a_label_that_says_what_the_record_is_is_not_repeated_or_added_to_other_
 
 
 @needs_fonts
+def test_a_publisher_and_month_under_the_title_are_not_its_subtitle(tmp_path):
+    pdf = make_pdf(tmp_path / "v.pdf", [[("Vägledning om buller vid förskolor", 26), ("Region Halland juni 2021", 14),
+                                         (BODY, 10)]])
+    found = meta(pdf)
+    assert found["title"] == "Vägledning om buller vid förskolor"
+    assert (found["organisation"], found["year"]) == ("Region Halland", 2021)
+    subtitle = make_pdf(tmp_path / "s.pdf", [[("Vägledning om buller", 26), ("vid förskolor och skolor", 14),
+                                              (BODY, 10)]])
+    assert meta(subtitle)["title"] == "Vägledning om buller vid förskolor och skolor"  # a real subtitle stays
+
+
+@needs_fonts
 def test_a_generic_title_is_completed_with_the_next_line_of_the_title_block(tmp_path):
     pdf = make_pdf(tmp_path / "vp.pdf", [[("2027", 40), ("Verksamhetsplan", 30), ("Föreningen Gröna Gårdar", 18)],
                                          [("Inledning", 14), (BODY, 10)]])

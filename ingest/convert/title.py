@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.convert.doc_types import Series, fold, vocabulary
-from ingest.convert.wording import is_date_line, sentence_case, tidy_join
+from ingest.convert.wording import MONTHS, is_date_line, sentence_case, tidy_join
 
 NUMBER_STYLES = {
     "riksmote": r"(?:19|20)\d\d/(?:\d\d|\d{4}):\d{1,3}",
@@ -40,6 +40,7 @@ _DOT_LEADER = re.compile(r"(\.\s?){5,}|…{2,}|_{5,}")
 _DOMAIN = re.compile(r"^(https?://)?(www\.)?[\w.-]+\.(se|nu|org|com|eu|net)(/\S*)?$", re.I)
 _YEAR_ONLY = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
 _SENTENCE = re.compile(r"[.!?]$")
+_MONTH_YEAR = re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{MONTHS})\s+(?:19|20)\d\d\b", re.I)
 # "§ 45 Val av justerare", "1. Inledning", "3.2 Mål": an item or numbered section, never a title or subtitle
 _NUMBERED_ITEM = re.compile(r"^\s*(?:§\s*\d|\d{1,2}(?:\.\d{1,2})*\.?\s+[A-ZÅÄÖ])")
 MAX_TITLE = 200
@@ -151,6 +152,8 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
             if fold(label.group(1)) == "rubrik":
                 block.rubrik = label.group(2).strip()
                 expect_rubrik = not block.rubrik
+        elif _is_publisher_line(text, is_org_line):
+            kind = "marker"
         elif is_org_line(text):
             kind = "org"
             block.org_lines.append(text)
@@ -189,6 +192,14 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
             block.generic = _is_generic(title)
     block.title = sentence_case(title)[:MAX_TITLE]
     return block
+
+
+def _is_publisher_line(text: str, is_org_line) -> bool:
+    """"Boverket mars 2020", "Region Halland, juni 2021": who published it and when, not a subtitle."""
+    if not _MONTH_YEAR.search(text):
+        return False
+    rest = _MONTH_YEAR.sub(" ", text).strip(" ,.–-")
+    return bool(rest) and is_org_line(rest)
 
 
 def _before_contents(lines: list[tuple[str, float, bool]]) -> list[tuple[str, float, bool]]:
