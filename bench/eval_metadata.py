@@ -4,7 +4,8 @@ Three sets, each printed on its own (accuracy per field):
   real      ../shared/corpus-real, gold in bench/metadata_gold.yaml
   samples   corpus/documents read WITHOUT their .meta.yaml sidecars (gold: bench/metadata_gold.yaml)
   held-out  first pages typed in bench/metadata_heldout.yaml, built into PDF/DOCX here; never tuned on
-            (batch 1 was looked at once after the first version of the rules, batch 2 was written later)
+            (batch 1 was looked at once after the first version of the rules, batch 2 was written later, batch 3
+            after the rules for file-name spellings, meeting records and publisher lines)
 
 Each file goes through the real converter (ingest.convert.convert_file) and ingest.convert.metadata.resolve.
 A gold field may list several acceptable answers; null means the document does not say (left out).
