@@ -169,7 +169,7 @@ def test_a_meeting_record_is_named_by_its_label_and_the_body_that_met_not_by_its
 
     notes = make_docx(tmp_path / "anteckningar.docx", [
         ("Minnesanteckningar", 20), ("Nätverksträff vuxenutbildning", 16), ("Datum: 2024-10-03", 10),
-        ("Närvarande: rektorer från sju kommuner", 10), ("1. Inledning", 12), (BODY, 10)])
+        ("Deltagare: rektorer från sju kommuner", 10), ("1. Inledning", 12), (BODY, 10)])
     assert meta(notes)["title"] == "Minnesanteckningar – Nätverksträff vuxenutbildning"
 
 
@@ -194,6 +194,22 @@ def test_a_publisher_and_month_under_the_title_are_not_its_subtitle(tmp_path):
     subtitle = make_pdf(tmp_path / "s.pdf", [[("Vägledning om buller", 26), ("vid förskolor och skolor", 14),
                                               (BODY, 10)]])
     assert meta(subtitle)["title"] == "Vägledning om buller vid förskolor och skolor"  # a real subtitle stays
+
+
+@needs_fonts
+def test_a_year_range_wrapped_under_the_title_stays_in_it(tmp_path):
+    pdf = make_pdf(tmp_path / "p.pdf", [[("Folkhälsoplan för Västerviks kommun 2024–2027", 22), (BODY, 10)]])
+    assert meta(pdf)["title"] == "Folkhälsoplan för Västerviks kommun 2024–2027"  # 22 pt: "2024–2027" wraps alone
+
+
+@needs_fonts
+def test_a_bill_named_in_parentheses_is_what_the_document_answers_not_its_number(tmp_path):
+    reply = make_docx(tmp_path / "yttrande.docx", [("Region Gävleborg", 10),
+                      ("Yttrande över betänkandet Framtidens vuxenutbildning (SOU 2025:18)", 20),
+                      ("Datum: 2025-09-30", 10), (BODY, 10)])
+    found = meta(reply)
+    assert found["title"] == "Yttrande över betänkandet Framtidens vuxenutbildning (SOU 2025:18)"
+    assert found["doc_type"] == "remissvar"
 
 
 @needs_fonts

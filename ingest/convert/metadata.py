@@ -168,8 +168,9 @@ def _with_label(title: str, labels: list[str]) -> str:
 
 def _title_like(lines: list[str]) -> list[str]:
     """Lines that may name the document's own number: short ones, not table rows or running text that
-    merely cites another bill ("enligt prop. 2016/17:180 ska …")."""
-    return [line for line in lines if len(line) <= 90 and "|" not in line]
+    merely cites another bill ("enligt prop. 2016/17:180 ska …"), and without what stands in parentheses
+    ("Yttrande över betänkandet En ny skollag (SOU 2025:18)" answers the SOU, it is not the SOU)."""
+    return [re.sub(r"\([^()]{0,80}\)", " ", line) for line in lines if len(line) <= 90 and "|" not in line]
 
 
 def describe(path: Path, converted: ConvertedDocument, explain: dict | None = None) -> dict:

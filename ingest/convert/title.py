@@ -39,6 +39,7 @@ _PAGE_NUMBER = re.compile(r"^(sid(a)?\s*)?\d{1,4}\s*(\(\s*\d{1,4}\s*\)|av\s*\d{1
 _DOT_LEADER = re.compile(r"(\.\s?){5,}|…{2,}|_{5,}")
 _DOMAIN = re.compile(r"^(https?://)?(www\.)?[\w.-]+\.(se|nu|org|com|eu|net)(/\S*)?$", re.I)
 _YEAR_ONLY = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
+_YEAR_RANGE = re.compile(r"^(19|20)\d\d\s*[–-]\s*(19|20)?\d\d$")
 _SENTENCE = re.compile(r"[.!?]$")
 _MONTH_YEAR = re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{MONTHS})\s+(?:19|20)\d\d\b", re.I)
 # "§ 45 Val av justerare", "1. Inledning", "3.2 Mål": an item or numbered section, never a title or subtitle
@@ -133,6 +134,9 @@ def title_block(lines: list[tuple[str, float, bool]], is_org_line=lambda text: F
         if expect_rubrik and not block.rubrik:
             block.rubrik = text
             kind = "marker"
+        elif _YEAR_RANGE.match(text.strip()) and kinds and kinds[-1] == "text" \
+                and abs(size - lines[len(kinds) - 1][1]) <= 0.6:
+            kind = "text"  # "2024–2027" wrapped under "Folkhälsoplan för Västerviks kommun": the title goes on
         elif _YEAR_ONLY.match(text.strip()):
             kind = "year"
             block.year_line = block.year_line or int(text.strip())
@@ -216,7 +220,7 @@ _LABEL_WORDS = set("""datum dnr diarienummer ansvarig ersätter giltighetstid st
     version målnummer domsnummer avgörandedatum lagrum rättsfall rubrik plats tid beslutande justerare närvarande
     sekreterare ordförande handläggare författare kontakt telefon projektägare projektledare foto foton tryck
     layout utgivare upplaga isbn issn beställning referens avdelning mottagare ärende sammanträdesdatum
-    parter""".split()) | {"antagen av", "beslutad av", "fastställd av", "gäller för", "e post"}
+    parter deltagare frånvarande mötesdatum mötesplats antecknare protokollförare sammankallande""".split()) | {"antagen av", "beslutad av", "fastställd av", "gäller för", "e post"}
 
 
 def _body_size(sized: list[tuple[int, float]]) -> float:
