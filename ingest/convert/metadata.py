@@ -26,7 +26,7 @@ from ingest.convert.cleanup import normalise
 from ingest.convert.doc_types import fold, guess_doc_type, vocabulary
 from ingest.convert.organisation import association_names, find_organisation, organisation_index
 from ingest.convert.title import MAX_TITLE, TitleBlock, _is_generic, find_designation, title_block
-from ingest.convert.wording import sentence_case, text_spellings, tidy, title_from_file_name
+from ingest.convert.wording import fold_diacritics, sentence_case, text_spellings, tidy, title_from_file_name
 from ingest.convert.years import find_year
 from ingest.model import Block, ConvertedDocument
 
@@ -119,10 +119,6 @@ def _is_org_line(text: str) -> bool:
     return any(len(text.split()) <= len(name.split()) + 1 for name, _ in association_names(text))
 
 
-def _ascii(text: str) -> str:
-    return text.lower().replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
-
-
 def _file_title(path: Path, embedded: str | None, organisation: str, text: str) -> str:
     office = _OFFICE_NAME.match(normalise(embedded or ""))
     stem = office.group(1) if office and len(office.group(1)) > 3 else path.stem
@@ -130,7 +126,7 @@ def _file_title(path: Path, embedded: str | None, organisation: str, text: str) 
     names = set()
     if organisation:
         short = re.sub(r"^Region\s+|\s+(kommun|stad)$", "", organisation).rstrip("s")
-        names = {_ascii(organisation), _ascii(short), _ascii(organisation).replace(" ", "-")}
+        names = {fold_diacritics(organisation), fold_diacritics(short), fold_diacritics(organisation).replace(" ", "-")}
     return title_from_file_name(stem, {n.replace("-", " ") for n in names}, text_spellings(text))
 
 

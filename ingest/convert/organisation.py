@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.convert.wording import fold_diacritics
 from ingest.enrich.gazetteers import Gazetteer, Known, load_gazetteer
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?|\d+", re.UNICODE)
@@ -65,11 +66,11 @@ class OrganisationIndex:
             self.by_words.setdefault(words, []).append((entry, surface, ambiguous))  # "DIGG" and "Digg"
             self.longest[words[0]] = max(self.longest.get(words[0], 0), len(words))
             if len(words) == 1:
-                self.ascii_names.setdefault(_ascii(words[0]), entry)
+                self.ascii_names.setdefault(fold_diacritics(words[0]), entry)
         self._firsts = frozenset(self.longest) | frozenset(word + "s" for word in self.longest)
         for entry in {e for forms in self.by_words.values() for e, _, _ in forms}:
             if entry.kind == "kommun":  # "umea.se" -> Umeå kommun
-                self.ascii_names.setdefault(_ascii(entry.name.split()[0].rstrip("s")), entry)
+                self.ascii_names.setdefault(fold_diacritics(entry.name.split()[0].rstrip("s")), entry)
 
     def find(self, text: str) -> list[Mention]:
         tokens = list(_TOKEN.finditer(text))
@@ -127,10 +128,6 @@ class OrganisationIndex:
         mention = mentions[0]
         covered = mention.end - mention.start
         return mention.entry if covered >= 0.6 * len(line.strip(" .,:;()")) else None
-
-
-def _ascii(word: str) -> str:
-    return word.lower().replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
 
 
 def _line_around(text: str, position: int) -> str:
@@ -191,7 +188,7 @@ def find_organisation(*, first_lines: list[str], front_text: str, body_text: str
         for mention in index.find(field_value or ""):
             _add(scores, names, mention.entry.name.lower(), mention.entry.name, 5)
     for match in _DOMAIN.finditer(first_page + "\n" + front_text[:3000]):
-        entry = index.ascii_names.get(_ascii(match.group(1)))
+        entry = index.ascii_names.get(fold_diacritics(match.group(1)))
         if entry is not None:
             _add(scores, names, entry.name.lower(), entry.name, 4)
     _weigh_mentions(index, first_page + "\n" + front_text, scores, names, first=True, first_page_end=len(first_page))

@@ -177,7 +177,12 @@ def restore_word(word: str) -> str:
     return word
 
 
-_FOLD_DIACRITICS = str.maketrans("åäöéü", "aaoeu")
+_FOLD_DIACRITICS = str.maketrans("åäöé", "aaoe")
+
+
+def fold_diacritics(text: str) -> str:
+    """Lower case without å/ä/ö/é, as file names and hurried typing write Swedish: 'Nära' -> 'nara'."""
+    return text.lower().translate(_FOLD_DIACRITICS)
 
 
 def text_spellings(text: str) -> dict[str, str]:
@@ -197,7 +202,7 @@ def text_spellings(text: str) -> dict[str, str]:
             named.add(word)
     best: dict[str, tuple[str, int]] = {}
     for word, n in counts.items():
-        folded = word.translate(_FOLD_DIACRITICS)
+        folded = fold_diacritics(word)
         if folded != word and n > counts.get(folded, 0) and n > best.get(folded, ("", 0))[1]:
             best[folded] = (word, n)
     return {folded: word.capitalize() if word in named and word not in lower else word
