@@ -29,12 +29,12 @@ def query_abbreviations(slots, synonyms: SynonymTable | None) -> list[tuple[str,
         typed = slot.surface.strip()
         if not _ABBREVIATION.fullmatch(typed):
             continue
-        if typed.rstrip("+").isupper() or _spelt_out(slot.terms[0], synonyms):
+        if typed.rstrip("+").isupper() or _synonyms_spell_out(slot.terms[0], synonyms):
             found.append((typed.lower(), slot.terms[0]))
     return found
 
 
-def _spelt_out(term: str, synonyms: SynonymTable | None) -> bool:
+def _synonyms_spell_out(term: str, synonyms: SynonymTable | None) -> bool:
     if synonyms is None:
         return False
     return any(len(member) >= 2 for n, others in synonyms.alternatives([term], 0) if n == 1 for member in others)

@@ -128,17 +128,22 @@ class SearchResults:
     def to_json(self) -> dict:
         """The results as JSON-ready data (what `dataclasses.asdict` gave, without its deep copy of every
         string: that was most of a cached answer's time); a copy the caller may change."""
-        data = {name: getattr(self, name) for name in _RESULTS_FIELDS}
+        data = self._fields_copied()
         data["hits"] = [hit.to_json() for hit in self.hits]
-        data["facets"] = {name: [dict(value) for value in values] for name, values in self.facets.items()}
-        data["notices"] = list(self.notices)
         return data
 
     def copy(self) -> "SearchResults":
         """A copy that shares nothing mutable with this one (a cached answer is filled in by its caller)."""
-        data = self.to_json()
+        data = self._fields_copied()
         data["hits"] = [hit.copy() for hit in self.hits]
         return SearchResults(**data)
+
+    def _fields_copied(self) -> dict:
+        """Every field, the mutable ones besides `hits` copied (`hits` is left to the caller)."""
+        data = {name: getattr(self, name) for name in _RESULTS_FIELDS}
+        data["facets"] = {name: [dict(value) for value in values] for name, values in self.facets.items()}
+        data["notices"] = list(self.notices)
+        return data
 
 
 _RESULTS_FIELDS = tuple(f.name for f in fields(SearchResults))
